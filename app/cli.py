@@ -11,6 +11,9 @@ from collections.abc import Sequence
 _COMMAND_MODULES = (
     "app.local_kafka",
     "app.schema_gate",
+    "app.topic_admin",
+    "app.worker",
+    "app.demo",
 )
 
 

@@ -1,0 +1,63 @@
+# psflow — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint fmt unit integration kafka-up kafka-down kafka-status topics worker bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install psflow with its dev tools
+
+run: $(STAMP) ## Fetch and start Kafka, apply topics, run a worker on demo data, print the ERP commands (Ctrl-C stops all)
+	$(BIN)/psflow demo
+
+test: lint ## Run the whole suite (lint, schema gate, unit, agent and real-Kafka integration tests)
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff (lint + format check), mypy strict, and the Avro schema gate
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/psflow schemas check
+
+fmt: $(STAMP) ## Format and auto-fix the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+unit: $(STAMP) ## Run the pure unit tests only (no Kafka)
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP) ## Run the tests against the real local Kafka only
+	$(BIN)/pytest -m integration
+
+kafka-up: $(STAMP) ## Start the local Kafka broker (fetches the jars with mvn on first use)
+	$(BIN)/psflow kafka up
+
+kafka-down: $(STAMP) ## Stop the local Kafka broker
+	$(BIN)/psflow kafka down
+
+kafka-status: $(STAMP) ## Print the local broker's bootstrap address
+	$(BIN)/psflow kafka status
+
+topics: $(STAMP) ## Create missing catalog topics and report drift
+	$(BIN)/psflow topics apply
+
+worker: $(STAMP) ## Run one worker against the configured broker (PSFLOW_* env)
+	$(BIN)/psflow worker
+
+bench: $(STAMP) ## Run the pipeline benchmark against the local broker
+	$(BIN)/python -m benchmarks.pipeline
+
+clean: ## Remove the venv and caches (not the Kafka jar cache in .cache/)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

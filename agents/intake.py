@@ -1,0 +1,52 @@
+"""Read one raw Kafka record: its coordinates, its typed value, or its way to the exception queue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from app.codec import AvroCodec, DecodeError
+from app.metrics import EVENTS_IN
+from domain.quarantine import quarantine
+from domain.records.common import Event, SourceRef
+from domain.records.ops import BusinessException, SourceRecord
+
+E = TypeVar("E", bound=Event)
+
+
+def source_record(event: Any) -> SourceRecord:
+    """Capture a Faust event's Kafka record exactly as read."""
+    message = event.message
+    # Faust gives seconds as a float; keep millisecond precision, the unit Kafka stores.
+    timestamp = datetime.fromtimestamp(round(message.timestamp * 1000) / 1000, UTC)
+    return SourceRecord(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        timestamp=timestamp,
+        raw_key=event.key,
+        raw_value=event.value,
+    )
+
+
+def source_ref(record: Event, source: SourceRecord) -> SourceRef:
+    """Return the lineage reference of a decoded record."""
+    return SourceRef(
+        event_id=record.event_id, topic=source.topic, partition=source.partition, offset=source.offset
+    )
+
+
+def decode(codec: AvroCodec, source: SourceRecord, expected: type[E]) -> E | BusinessException:
+    """Decode a record's value, or return the exception that keeps it whole."""
+    EVENTS_IN.labels(source.topic).inc()
+    try:
+        return codec.decode(source.raw_value or b"", expected)
+    except DecodeError as exc:
+        project = (exc.payload or {}).get("project_id")
+        return quarantine(
+            source,
+            exc.reason,
+            exc.message,
+            seen_at=source.timestamp or datetime.fromtimestamp(0, UTC),
+            project_id=project if isinstance(project, str) else None,
+        )

@@ -1,0 +1,92 @@
+"""The composition root: build the Faust app, its topics, tables, agents and web views from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+from faust.serializers import codecs
+
+from app.codec import AvroCodec
+from app.contracts import CONTRACTS
+from app.settings import Settings
+from app.topics import PROJECT_PARTITIONS, TopicSpec
+from domain.records.common import Event
+
+
+class FaustAvroCodec(codecs.Codec):
+    """Faust codec for typed records: lets any agent or consumer use `value_serializer="psflow-avro"`."""
+
+    def _dumps(self, obj: Any) -> bytes:
+        codec: AvroCodec = self.kwargs["avro"]
+        return codec.encode(obj)
+
+    def _loads(self, s: bytes) -> Any:
+        codec: AvroCodec = self.kwargs["avro"]
+        return codec.decode_any(s)
+
+
+@dataclass
+class Runtime:
+    """One worker's app, settings and codec, handed to every agent, table and view."""
+
+    app: faust.App
+    settings: Settings
+    codec: AvroCodec
+    _topics: dict[tuple[str, ...], faust.TopicT] = field(default_factory=dict)
+
+    def topic_name(self, spec: TopicSpec) -> str:
+        """Return the concrete name of a catalog topic (with the configured prefix)."""
+        return self.settings.topic_prefix + spec.name
+
+    def topic(self, *specs: TopicSpec) -> faust.TopicT:
+        """Return the raw-bytes Faust topic over one or more catalog topics.
+
+        Agents read bytes and decode them with the codec themselves: a record that fails to decode
+        must reach ops.exceptions with its raw bytes, which Faust's own deserialization would swallow.
+        """
+        names = tuple(self.topic_name(s) for s in specs)
+        if names not in self._topics:
+            self._topics[names] = self.app.topic(
+                *names,
+                key_serializer="raw",
+                value_serializer="raw",
+                partitions=specs[0].partitions,
+                internal=False,
+            )
+        return self._topics[names]
+
+    def model_for(self, spec: TopicSpec) -> type[Event]:
+        """Return the typed record a catalog topic carries."""
+        return next(c.model for c in CONTRACTS if c.subject == spec.value_subject)
+
+
+def create_app(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
+    """Build a fully wired worker app."""
+    codec = codec or AvroCodec.from_directory()
+    codecs.register("psflow-avro", FaustAvroCodec(avro=codec))
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.broker}",
+        store=settings.store,
+        processing_guarantee=settings.processing_guarantee,
+        datadir=str(settings.data_dir),
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        # table_route forwards a request to the worker owning the key at this URL.
+        canonical_url=f"http://{settings.web_host}:{settings.web_port}",
+        topic_partitions=PROJECT_PARTITIONS,
+        # A new consumer group must start from the beginning: inputs are kept forever for a reason.
+        consumer_auto_offset_reset="earliest",
+        topic_disable_leader=True,
+        autodiscover=False,
+    )
+    runtime = Runtime(app=app, settings=settings, codec=codec)
+    # Imported here: agents and views need the runtime, and the runtime must not import them at module load.
+    from agents import project_ledger
+    from app import web
+
+    ledgers = project_ledger.register(runtime)
+    web.register(runtime, ledgers)
+    return runtime

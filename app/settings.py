@@ -1,0 +1,75 @@
+"""Typed settings of every psflow process, read from PSFLOW_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def cache_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Return the folder for downloaded jars, broker data and worker state (git ignores it)."""
+    return Path(environ.get("PSFLOW_CACHE_DIR", REPO_ROOT / ".cache"))
+
+
+class Settings(BaseModel):
+    """Everything a worker or CLI command needs to know about its environment.
+
+    Each field maps to ``PSFLOW_<FIELD>``; the defaults run against the local broker of
+    ``psflow kafka up`` with RocksDB state and exactly-once processing.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    broker: str = Field(description="Kafka bootstrap servers, host:port[,host:port].")
+    app_id: str = Field("psflow", description="Faust app id: the consumer group and state namespace.")
+    topic_prefix: str = Field("", description="Prefix of every topic name (isolates tests, tenants).")
+    store: str = Field("rocksdb://", description="Faust table store; rocksdb:// in production.")
+    processing_guarantee: Literal["exactly_once", "at_least_once"] = Field(
+        "exactly_once", description="Kafka transactions commit outputs, table changes and offsets together."
+    )
+    web_host: str = Field("127.0.0.1", description="Interface of the worker's HTTP server.")
+    web_port: int = Field(6066, description="Port of the worker's HTTP server (/metrics, /projects/{id}).")
+    data_dir: Path = Field(description="Worker state (RocksDB) folder.")
+    log_level: str = Field("info", description="Worker log level.")
+    closed_periods: frozenset[str] = Field(
+        frozenset(), description="Months closed for posting, comma-separated YYYY-MM."
+    )
+    park_limit: timedelta = Field(
+        timedelta(hours=24), description="How long time for an unknown project waits before it is raised."
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides: object) -> Settings:
+        """Read settings from the environment; explicit overrides win."""
+        values: dict[str, object] = {
+            "broker": _default_broker(),
+            "data_dir": cache_dir(environ) / "worker-data",
+        }
+        for name in cls.model_fields:
+            raw = environ.get(f"PSFLOW_{name.upper()}")
+            if raw is not None:
+                values[name] = _parse(name, raw)
+        values.update(overrides)
+        return cls.model_validate(values)
+
+
+def _parse(name: str, raw: str) -> object:
+    if name == "closed_periods":
+        return frozenset(p.strip() for p in raw.split(",") if p.strip())
+    if name == "park_limit":
+        return timedelta(seconds=float(raw))
+    return raw
+
+
+def _default_broker() -> str:
+    # With no settings at all, talk to the broker that `psflow kafka up` started.
+    from app.local_kafka import recorded_bootstrap
+
+    return recorded_bootstrap() or "127.0.0.1:9092"
