@@ -22,7 +22,9 @@ class Outbox:
 
     async def command(self, command: BillingCommand) -> None:
         """Send a billing command, keyed by project so a project's commands stay in order."""
-        await self._send(ERP_BILLING_COMMANDS, command.project_id.encode(), self._runtime.codec.encode(command))
+        await self._send(
+            ERP_BILLING_COMMANDS, command.project_id.encode(), self._runtime.codec.encode(command)
+        )
 
     async def exception(self, exc: BusinessException) -> None:
         """Send an exception, keyed by project when known, else by the source record's key."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,12 +15,21 @@ from app.metrics import PROCESSING_SECONDS
 from app.topics import ERP_BILLING_STATUS, PSA_MILESTONES, PSA_PROJECTS, PSA_TIME_ENTRIES
 from domain.ledger import Context, Inbound, decide
 from domain.quarantine import quarantine
+from domain.records.erp import BillingCommand
 from domain.records.ops import BusinessException, ExceptionReason
 from tables.project_ledgers import ProjectLedgers
 
 # One agent for every project-keyed input: a project's events are then handled one at a time, in
 # partition order, by the worker that owns the project's table partition.
 INPUTS = (PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES, ERP_BILLING_STATUS)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one input record led to; yielded so tests (and reply_to callers) can observe it."""
+
+    commands: tuple[BillingCommand, ...] = ()
+    exceptions: tuple[BusinessException, ...] = ()
 
 
 def register(runtime: Runtime) -> ProjectLedgers:
@@ -30,30 +41,33 @@ def register(runtime: Runtime) -> ProjectLedgers:
     latency = PROCESSING_SECONDS.labels("project_ledger")
 
     @runtime.app.agent(runtime.topic(*INPUTS), name="project-ledger")
-    async def project_ledger(stream: Any) -> None:
+    async def project_ledger(stream: Any) -> AsyncIterator[Outcome]:
         async for event in stream.events():
             started = time.perf_counter()
             source = source_record(event)
             record = decode(runtime.codec, source, models[source.topic])
             if isinstance(record, BusinessException):
                 await outbox.exception(record)
+                yield Outcome(exceptions=(record,))
                 continue
             project_id: str = getattr(record, "project_id")  # noqa: B009 - every input names its project
             ctx = Context(
                 now=datetime.now(UTC), closed_periods=settings.closed_periods, park_limit=settings.park_limit
             )
             try:
-                decision = decide(ledgers.get(project_id), Inbound(record=record, source=source_ref(record, source)), ctx)
-            except Exception as exc:  # a rule bug must not stop the partition: park the record instead
-                await outbox.exception(
-                    quarantine(
-                        source,
-                        ExceptionReason.PROCESSING_ERROR,
-                        f"{type(exc).__name__}: {exc}",
-                        seen_at=record.occurred_at,
-                        project_id=project_id,
-                    )
+                decision = decide(
+                    ledgers.get(project_id), Inbound(record=record, source=source_ref(record, source)), ctx
                 )
+            except Exception as exc:  # a rule bug must not stop the partition: park the record instead
+                failure = quarantine(
+                    source,
+                    ExceptionReason.PROCESSING_ERROR,
+                    f"{type(exc).__name__}: {exc}",
+                    seen_at=record.occurred_at,
+                    project_id=project_id,
+                )
+                await outbox.exception(failure)
+                yield Outcome(exceptions=(failure,))
                 continue
             ledgers.put(project_id, decision.ledger)
             for command in decision.commands:
@@ -61,5 +75,6 @@ def register(runtime: Runtime) -> ProjectLedgers:
             for exc_record in decision.exceptions:
                 await outbox.exception(exc_record)
             latency.observe(time.perf_counter() - started)
+            yield Outcome(commands=decision.commands, exceptions=decision.exceptions)
 
     return ledgers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import subprocess
@@ -59,7 +58,9 @@ async def _produce(settings: Settings, codec: AvroCodec) -> int:
     try:
         feed = demo_feed()
         for spec, key, record in feed:
-            await producer.send_and_wait(settings.topic_prefix + spec.name, codec.encode(record), key=key.encode())
+            await producer.send_and_wait(
+                settings.topic_prefix + spec.name, codec.encode(record), key=key.encode()
+            )
         return len(feed)
     finally:
         await producer.stop()
@@ -98,7 +99,7 @@ def _print_commands(commands: list[BillingCommand]) -> None:
 def run_demo(web_port: int) -> int:
     """Run the demo end to end and keep the worker running until Ctrl-C."""
     broker, started_broker = _ensure_broker()
-    settings = Settings.from_env(broker=broker, web_port=web_port)
+    settings = Settings.from_env({"broker": broker, "web_port": web_port})
     codec = AvroCodec.from_directory()
     worker: subprocess.Popen[bytes] | None = None
     try:
@@ -110,7 +111,10 @@ def run_demo(web_port: int) -> int:
         print(f"worker ready on http://127.0.0.1:{web_port} (/metrics, /projects/P-ACME)")
         print(f"produced {asyncio.run(_produce(settings, codec))} demo events")
         _print_commands(asyncio.run(_read_commands(settings, codec)))
-        print("\nThe worker keeps running; press Ctrl-C to stop it" + (" and the broker." if started_broker else "."))
+        print(
+            "\nThe worker keeps running; press Ctrl-C to stop it"
+            + (" and the broker." if started_broker else ".")
+        )
         worker.wait()
     except KeyboardInterrupt:
         pass

@@ -8,7 +8,14 @@ from decimal import Decimal
 from app.topics import ERP_BILLING_STATUS, PSA_MILESTONES, PSA_PROJECTS, PSA_TIME_ENTRIES, TopicSpec
 from domain.records.common import Envelope, Event
 from domain.records.erp import BillingStatus
-from domain.records.psa import BillingMilestone, BillRate, CostRate, MilestoneEvent, ProjectContract, TimeEntry
+from domain.records.psa import (
+    BillingMilestone,
+    BillRate,
+    CostRate,
+    MilestoneEvent,
+    ProjectContract,
+    TimeEntry,
+)
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 JAN1 = date(2026, 1, 1)
@@ -24,7 +31,9 @@ def _env(event_id: str, event_type: str, minutes: int, system: str = "psa") -> E
     )
 
 
-def _contract(version: int, value: str, milestones: tuple[BillingMilestone, ...], minutes: int) -> ProjectContract:
+def _contract(
+    version: int, value: str, milestones: tuple[BillingMilestone, ...], minutes: int
+) -> ProjectContract:
     return ProjectContract(
         envelope=_env(f"demo-acme-v{version}", "project.contract_version", minutes),
         project_id="P-ACME",
@@ -53,7 +62,9 @@ def _contract(version: int, value: str, milestones: tuple[BillingMilestone, ...]
     )
 
 
-def _time(entry: str, rev: int, resource: str, role: str, day: int, hours: str, status: str, m: int) -> TimeEntry:
+def _time(
+    entry: str, rev: int, resource: str, role: str, day: int, hours: str, status: str, m: int
+) -> TimeEntry:
     return TimeEntry(
         envelope=_env(f"demo-{entry}-r{rev}", f"time_entry.{status.lower()}", m),
         entry_id=entry,
@@ -70,7 +81,9 @@ def _time(entry: str, rev: int, resource: str, role: str, day: int, hours: str, 
 
 def demo_feed() -> list[tuple[TopicSpec, str, Event]]:
     """Return the demo events in publication order, each with its topic and key."""
-    design = BillingMilestone(milestone_id="M1", name="Design", amount=Decimal("25000.00"), planned_date=date(2026, 3, 6))
+    design = BillingMilestone(
+        milestone_id="M1", name="Design", amount=Decimal("25000.00"), planned_date=date(2026, 3, 6)
+    )
     rollout = BillingMilestone(
         milestone_id="M2", name="EMEA rollout", amount=Decimal("40000.00"), planned_date=date(2026, 5, 29)
     )
@@ -83,19 +96,40 @@ def demo_feed() -> list[tuple[TopicSpec, str, Event]]:
         (PSA_TIME_ENTRIES, "P-ACME", _time("TE-1", 2, "R-JOHN", "consultant", 2, "6.50", "APPROVED", 30)),
         # The scope expansion is approved: higher contract value, one more milestone.
         (PSA_PROJECTS, "P-ACME", _contract(2, "160000.00", (design, rollout), 40)),
-        (PSA_MILESTONES, "P-ACME", MilestoneEvent(
-            envelope=_env("demo-m1-done", "milestone.completed", 50), project_id="P-ACME",
-            milestone_id="M1", status="COMPLETED", actor="delivery-lead",
-        )),  # fmt: skip
-        (PSA_MILESTONES, "P-ACME", MilestoneEvent(
-            envelope=_env("demo-m1-accepted", "milestone.accepted", 60), project_id="P-ACME",
-            milestone_id="M1", status="ACCEPTED", actor="client",
-        )),  # fmt: skip
+        (
+            PSA_MILESTONES,
+            "P-ACME",
+            MilestoneEvent(
+                envelope=_env("demo-m1-done", "milestone.completed", 50),
+                project_id="P-ACME",
+                milestone_id="M1",
+                status="COMPLETED",
+                actor="delivery-lead",
+            ),
+        ),
+        (
+            PSA_MILESTONES,
+            "P-ACME",
+            MilestoneEvent(
+                envelope=_env("demo-m1-accepted", "milestone.accepted", 60),
+                project_id="P-ACME",
+                milestone_id="M1",
+                status="ACCEPTED",
+                actor="client",
+            ),
+        ),
         # Arjun's time is rejected after approval: only a reversal.
         (PSA_TIME_ENTRIES, "P-ACME", _time("TE-3", 2, "R-ARJUN", "architect", 3, "6.00", "REJECTED", 70)),
-        (ERP_BILLING_STATUS, "P-ACME", BillingStatus(
-            envelope=_env("demo-erp-1", "billing_status.invoiced", 90, "erp"),
-            command_id="cmd:TE-2:r1:POST_TIME_CHARGE", project_id="P-ACME", status="INVOICED",
-            invoice_id="INV-1001", amount=Decimal("1237.50"),
-        )),  # fmt: skip
+        (
+            ERP_BILLING_STATUS,
+            "P-ACME",
+            BillingStatus(
+                envelope=_env("demo-erp-1", "billing_status.invoiced", 90, "erp"),
+                command_id="cmd:TE-2:r1:POST_TIME_CHARGE",
+                project_id="P-ACME",
+                status="INVOICED",
+                invoice_id="INV-1001",
+                amount=Decimal("1237.50"),
+            ),
+        ),
     ]

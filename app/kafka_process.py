@@ -155,11 +155,35 @@ def stop_process(pid: int, timeout_s: float = 30, process: subprocess.Popen[byte
     return True
 
 
-def file_tail(path: Path, max_bytes: int = 6000) -> str:
-    """Return the last max_bytes of a log file, or "" if it cannot be read."""
+def file_size(path: Path) -> int:
+    """Return a file's size in bytes, 0 if it does not exist."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def read_from(path: Path, offset: int) -> str:
+    """Return a file's text from byte offset on, "" if it cannot be read."""
     try:
         with path.open("rb") as handle:
-            handle.seek(max(0, path.stat().st_size - max_bytes))
+            handle.seek(offset)
             return handle.read().decode(errors="replace")
     except OSError:
         return ""
+
+
+def log_errors(text: str, max_lines: int = 40) -> str:
+    """Return the ERROR/FATAL entries of a Kafka log with their exception messages, minus stack frames."""
+    # A failed start logs its cause once and then hundreds of INFO shutdown lines, so a plain tail of
+    # server.log hides the one line that matters.
+    kept: list[str] = []
+    in_error = False
+    for line in text.splitlines():
+        if line.startswith("["):
+            in_error = "] ERROR " in line or "] FATAL " in line
+            if in_error:
+                kept.append(line)
+        elif in_error and line.strip() and not line.lstrip().startswith(("at ", "...")):
+            kept.append(line)  # the exception class and message, or a "Caused by:"
+    return "\n".join(kept[:max_lines])

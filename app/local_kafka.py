@@ -31,13 +31,15 @@ from app.kafka_jars import (
 from app.kafka_process import (
     HOST,
     LocalKafkaError,
-    file_tail,
+    file_size,
     free_ports,
     is_kafka_process,
+    log_errors,
     pid_is_alive,
     port_is_free,
     probe_cluster_id,
     random_cluster_id,
+    read_from,
     stop_process,
 )
 
@@ -82,6 +84,7 @@ class LocalKafka:
             self.controller_port = next(spare)
         self.heap_mb = heap_mb
         self._process: subprocess.Popen[bytes] | None = None
+        self._log_offsets = (0, 0)
 
     @property
     def bootstrap(self) -> str:
@@ -134,6 +137,8 @@ class LocalKafka:
         cluster_id = self._cluster_id() or self._format(jvm)
 
         heap = [f"-Xmx{self.heap_mb}m", f"-Xms{min(128, self.heap_mb)}m"]
+        # Diagnostics show only what this start wrote; a persistent data dir keeps older runs' logs.
+        self._log_offsets = (file_size(self._console_path), file_size(self.log_path))
         with self._console_path.open("ab") as console:
             # Own session: Ctrl-C in the terminal running pytest or psflow must not kill the broker
             # mid-teardown, and `psflow kafka up` must leave it running after the command exits.
@@ -252,9 +257,11 @@ class LocalKafka:
             time.sleep(_POLL_S)
 
     def _diagnostics(self) -> str:
+        console = read_from(self._console_path, self._log_offsets[0]).strip()[-3000:]
+        errors = log_errors(read_from(self.log_path, self._log_offsets[1])) or "(no ERROR lines)"
         return (
-            f"--- {self._console_path} (tail) ---\n{file_tail(self._console_path)}\n"
-            f"--- {self.log_path} (tail) ---\n{file_tail(self.log_path)}"
+            f"--- errors in {self.log_path} ---\n{errors}\n"
+            f"--- {self._console_path} ---\n{console or '(empty)'}"
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import Counter, Histogram, generate_latest
 
 EVENTS_IN = Counter("psflow_events_in_total", "Records read from an input topic.", ["topic"])
 EVENTS_OUT = Counter("psflow_events_out_total", "Records sent to an output topic.", ["topic"])
@@ -14,7 +14,8 @@ PROCESSING_SECONDS = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+# aiohttp refuses a charset inside content_type; the exposition format is UTF-8 anyway.
+CONTENT_TYPE = "text/plain; version=0.0.4"
 
 
 def render() -> bytes:

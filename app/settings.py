@@ -10,12 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def cache_dir(environ: Mapping[str, str] = os.environ) -> Path:
-    """Return the folder for downloaded jars, broker data and worker state (git ignores it)."""
-    return Path(environ.get("PSFLOW_CACHE_DIR", REPO_ROOT / ".cache"))
+from app.kafka_jars import cache_dir
 
 
 class Settings(BaseModel):
@@ -46,17 +41,19 @@ class Settings(BaseModel):
     )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides: object) -> Settings:
+    def from_env(
+        cls, overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] = os.environ
+    ) -> Settings:
         """Read settings from the environment; explicit overrides win."""
         values: dict[str, object] = {
             "broker": _default_broker(),
-            "data_dir": cache_dir(environ) / "worker-data",
+            "data_dir": cache_dir() / "worker-data",
         }
         for name in cls.model_fields:
             raw = environ.get(f"PSFLOW_{name.upper()}")
             if raw is not None:
                 values[name] = _parse(name, raw)
-        values.update(overrides)
+        values.update(overrides or {})
         return cls.model_validate(values)
 
 

@@ -24,7 +24,8 @@ def register(runtime: Runtime, ledgers: ProjectLedgers) -> None:
     @app.page("/health")
     async def health_view(view: web.View, request: web.Request) -> web.Response:
         # Ready means: assigned partitions, tables recovered, not in the middle of a rebalance.
-        ready = bool(app.tables.recovery.completed.is_set() and not app.rebalancing)
+        recovery: Any = getattr(app.tables, "recovery", None)
+        ready = bool(recovery is not None and recovery.completed.is_set() and not app.rebalancing)
         assigned = sorted(f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment())
         body = {"ready": ready, "assigned": assigned}
         return view.bytes(orjson.dumps(body), content_type="application/json", status=200 if ready else 503)

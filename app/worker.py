@@ -23,7 +23,7 @@ def _worker_command(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {}
     if args.web_port is not None:
         overrides["web_port"] = args.web_port
-    return run(Settings.from_env(**overrides))
+    return run(Settings.from_env(overrides))
 
 
 def add_commands(subparsers: Any) -> None:

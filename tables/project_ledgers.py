@@ -22,10 +22,9 @@ class ProjectLedgers:
     def __init__(self, app: faust.App):
         self.table: Any = app.Table(
             TABLE_NAME,
+            # bytes types make Faust use the raw codec for the changelog: the accessors own the format.
             key_type=bytes,
             value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
             partitions=PROJECT_PARTITIONS,
             help="Financial state per project.",
         )

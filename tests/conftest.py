@@ -16,15 +16,18 @@ from app.local_kafka import LocalKafka
 
 
 def _stop_on_termination(broker: LocalKafka) -> Callable[[], None]:
-    """Stop the broker on SIGTERM/SIGHUP before the signal's usual effect; return an undo function."""
+    """Stop the broker on SIGTERM/SIGHUP, then end the run like Ctrl-C; return an undo function."""
     previous: dict[int, Any] = {}
 
     def handler(signum: int, frame: FrameType | None) -> None:
         broker.stop(timeout_s=10)
-        # Then let the signal do what it would have done (usually end pytest); None means a handler not
-        # installed from Python, for which the default is the closest stand-in.
-        signal.signal(signum, previous[signum] or signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
+        old = previous[signum]
+        if callable(old):
+            old(signum, frame)
+            return
+        # Unwind like Ctrl-C rather than die on the spot: every finally block and fixture teardown still
+        # runs, so brokers that tests start themselves are stopped too.
+        raise KeyboardInterrupt(f"signal {signum}")
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
         # Only the main thread may install handlers; elsewhere atexit and teardown still apply.

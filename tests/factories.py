@@ -89,3 +89,105 @@ def milestone_event(project_id: str = "P-1", **overrides: Any) -> MilestoneEvent
     }
     fields.update(overrides)
     return MilestoneEvent(**fields)
+
+
+# Ledger factories (domain.ledger): inbound coordinates, context, ERP feedback, period close.
+
+from domain.ledger import Context, Decision, Inbound, PeriodClosed, ProjectLedger  # noqa: E402
+from domain.records.common import SourceRef  # noqa: E402
+from domain.records.erp import BillingStatus  # noqa: E402
+
+_TOPICS: dict[type, str] = {
+    ProjectContract: "psa.projects",
+    TimeEntry: "psa.time-entries",
+    MilestoneEvent: "psa.milestones",
+    BillingStatus: "erp.billing-status",
+    PeriodClosed: "ops.period-close",
+}
+_offsets = itertools.count(100)
+
+
+def inbound(
+    record: ProjectContract | TimeEntry | MilestoneEvent | BillingStatus | PeriodClosed,
+    offset: int | None = None,
+    partition: int = 0,
+) -> Inbound:
+    """Wrap a record with the coordinates of its topic and a fresh offset."""
+    source = SourceRef(
+        event_id=record.event_id,
+        topic=_TOPICS[type(record)],
+        partition=partition,
+        offset=next(_offsets) if offset is None else offset,
+    )
+    return Inbound(record=record, source=source)
+
+
+def context(**overrides: Any) -> Context:
+    """Build a processing context at T0 with no closed periods."""
+    fields: dict[str, Any] = {"now": T0}
+    fields.update(overrides)
+    return Context(**fields)
+
+
+def billing_status(command_id: str, project_id: str = "P-1", **overrides: Any) -> BillingStatus:
+    """Build an ERP status (ACCEPTED unless told) for one command."""
+    fields: dict[str, Any] = {
+        "envelope": envelope("billing_status.reported", source_system="erp"),
+        "command_id": command_id,
+        "project_id": project_id,
+        "status": "ACCEPTED",
+    }
+    fields.update(overrides)
+    return BillingStatus(**fields)
+
+
+def period_closed(period: str, project_id: str = "P-1") -> PeriodClosed:
+    """Build a period-close event for one project."""
+    closing = envelope("period.closed", source_system="erp")
+    return PeriodClosed(envelope=closing, project_id=project_id, period=period)
+
+
+def play(
+    *records: ProjectContract | TimeEntry | MilestoneEvent | BillingStatus | PeriodClosed | Inbound,
+    ledger: ProjectLedger | None = None,
+    ctx: Context | None = None,
+) -> Decision:
+    """Decide records in order from a ledger (None: a new project) and return everything they emitted."""
+    from domain.ledger import decide
+
+    ctx = context() if ctx is None else ctx
+    total: Decision | None = None
+    for record in records:
+        step = decide(ledger, record if isinstance(record, Inbound) else inbound(record), ctx)
+        total = step if total is None else total.then(step)
+        ledger = step.ledger
+    if total is None:
+        raise ValueError("play needs at least one record")
+    return total
+
+
+# Forecast factories (domain.forecast): resource assignments.
+
+from domain.records.psa import ResourceAssignment  # noqa: E402
+
+
+def resource_assignment(resource_id: str = "R-ANA", **overrides: Any) -> ResourceAssignment:
+    """Build a confirmed first revision: 40 h a week on P-1 through April 2026, US-employed, 80 USD/h."""
+    fields: dict[str, Any] = {
+        "envelope": envelope("resource_assignment.changed"),
+        "assignment_id": f"A-{next(_ids)}",
+        "revision": 1,
+        "resource_id": resource_id,
+        "project_id": "P-1",
+        "role": "consultant",
+        "region": "NA",
+        "home_legal_entity": "LE-US",
+        "start_date": date(2026, 4, 1),
+        "end_date": date(2026, 4, 30),
+        "hours_per_week": Decimal("40.00"),
+        "cost_rate": Decimal("80.0000"),
+        "cost_currency": "USD",
+        "status": "CONFIRMED",
+    }
+    fields.update(overrides)
+    return ResourceAssignment(**fields)

@@ -58,7 +58,9 @@ class KafkaIO:
         try:
             while not until(records):
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"{self.name(spec)}: condition not met in {timeout_s}s; read {len(records)}")
+                    raise AssertionError(
+                        f"{self.name(spec)}: condition not met in {timeout_s}s; read {len(records)}"
+                    )
                 batch = await consumer.getmany(timeout_ms=500)
                 for part in batch.values():
                     records.extend(part)

@@ -29,7 +29,10 @@ async def test_undecodable_and_invalid_records_are_quarantined_and_later_records
     invalid_bytes = kafka_io.codec.encode_with(kafka_io.codec.writer_for(TimeEntry), invalid)
 
     sent = {
-        ExceptionReason.DECODE_BAD_MAGIC: (garbage, await kafka_io.send_raw(PSA_TIME_ENTRIES, b"P-1", garbage)),
+        ExceptionReason.DECODE_BAD_MAGIC: (
+            garbage,
+            await kafka_io.send_raw(PSA_TIME_ENTRIES, b"P-1", garbage),
+        ),
         ExceptionReason.DECODE_UNKNOWN_FINGERPRINT: (
             unknown_fingerprint,
             await kafka_io.send_raw(PSA_TIME_ENTRIES, b"P-1", unknown_fingerprint),
@@ -67,6 +70,8 @@ async def test_undecodable_and_invalid_records_are_quarantined_and_later_records
         ERP_BILLING_COMMANDS, count=2
     )  # the schedule of the first approved contract, then the charge
     charges = [
-        c for c in commands if isinstance(c, BillingCommand) and c.command_type is BillingCommandType.POST_TIME_CHARGE
+        c
+        for c in commands
+        if isinstance(c, BillingCommand) and c.command_type is BillingCommandType.POST_TIME_CHARGE
     ]
     assert [(c.lines[0].source_id, c.amount) for c in charges] == [(good.entry_id, Decimal("300.00"))]

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import sys
-import types
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,13 +106,6 @@ def cli_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     """Point psflow's cache at a tmp dir (sharing the real jar cache) and stop any broker left behind."""
     monkeypatch.setenv("PSFLOW_KAFKA_JARS_DIR", str(kafka_jars.jars_root()))
     monkeypatch.setenv("PSFLOW_CACHE_DIR", str(tmp_path))
-    # app.cli loads every command group, and other groups are still being written; stand in a no-op for
-    # any that does not exist yet so this test stays about the kafka group. Real modules are used as is.
-    for name in cli._COMMAND_MODULES:
-        if importlib.util.find_spec(name) is None:
-            stand_in = types.ModuleType(name)
-            stand_in.add_commands = lambda subparsers: None  # type: ignore[attr-defined]
-            monkeypatch.setitem(sys.modules, name, stand_in)
     try:
         yield tmp_path
     finally:

@@ -70,7 +70,9 @@ def test_every_topic_subject_has_a_released_schema(codec: AvroCodec) -> None:
 
 
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda v: f"{v.subject}-v{v.version}")
-def test_header_carries_the_little_endian_rabin_fingerprint_of_the_canonical_form(version: SchemaVersion) -> None:
+def test_header_carries_the_little_endian_rabin_fingerprint_of_the_canonical_form(
+    version: SchemaVersion,
+) -> None:
     canonical = fastavro.schema.to_parsing_canonical_form(version.parsed).encode()
     assert version.fingerprint == struct.pack("<Q", _rabin_fingerprint(canonical))
     # Apache avro's Python canonical form keeps {"type": "long"} for logical types (the spec strips them
@@ -105,7 +107,9 @@ def test_money_stays_an_exact_decimal(codec: AvroCodec) -> None:
     decoded = codec.decode(codec.encode(entry), TimeEntry)
     assert isinstance(decoded.hours, Decimal)
     assert decoded.hours == Decimal("7.25")
-    value = codec.decode(codec.encode(contract(contract_value=Decimal("0.10"))), ProjectContract).contract_value
+    value = codec.decode(
+        codec.encode(contract(contract_value=Decimal("0.10"))), ProjectContract
+    ).contract_value
     assert value == Decimal("0.10") and isinstance(value, Decimal)
 
 
@@ -152,3 +156,20 @@ def test_a_schema_valid_but_invalid_business_record_is_refused(codec: AvroCodec)
         codec.decode(data, TimeEntry)
     assert raised.value.reason is ExceptionReason.INVALID_RECORD
     assert "hours" in raised.value.message
+
+
+def test_the_readme_decoder_without_psflow_reads_what_the_codec_writes(
+    codec: AvroCodec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.codec import DEFAULT_AVRO_DIR
+
+    readme = (DEFAULT_AVRO_DIR.parent / "README.md").read_text()
+    snippet = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(DEFAULT_AVRO_DIR.parent)
+    namespace: dict[str, Any] = {}
+    exec(snippet, namespace)
+    entry = time_entry(hours=Decimal("6.75"))
+    decoded = namespace["decode"](codec.encode(entry))
+    assert decoded["entry_id"] == entry.entry_id
+    assert decoded["hours"] == Decimal("6.75")
+    assert decoded["work_date"] == entry.work_date

@@ -1,0 +1,85 @@
+"""Faust test_context fixtures: the real agent and table on an in-memory store, sends captured."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from faust.types import Message
+
+from app.codec import AvroCodec
+from app.faust_app import Runtime, create_app
+from app.settings import Settings
+from app.topics import ERP_BILLING_COMMANDS, OPS_EXCEPTIONS, TopicSpec
+from domain.records.common import Event
+
+
+@dataclass
+class Harness:
+    """Put raw records on named input topics and see what the agent sent."""
+
+    runtime: Runtime
+    agent: Any
+    sent: dict[str, list[Any]] = field(default_factory=dict)
+    offsets: dict[str, int] = field(default_factory=dict)
+
+    async def put_raw(self, spec: TopicSpec, key: bytes, value: bytes, partition: int = 0) -> Any:
+        """Deliver one raw record as if read from `spec`, and wait until the agent has handled it."""
+        name = self.runtime.topic_name(spec)
+        offset = self.offsets.get(name, 0)
+        self.offsets[name] = offset + 1
+        message = Message(
+            topic=name,
+            partition=partition,
+            offset=offset,
+            timestamp=1_772_438_400.0,
+            timestamp_type=0,
+            headers=None,
+            key=key,
+            value=value,
+            checksum=b"",
+            serialized_key_size=len(key),
+            serialized_value_size=len(value),
+            # Streams drop messages of another consumer generation (stale after a rebalance).
+            generation_id=self.runtime.app.consumer_generation_id,
+        )
+        channel = self.agent.stream().channel
+        await channel.put(await channel.decode(message))
+        async with self.agent.new_value_processed:
+            await asyncio.wait_for(self.agent.new_value_processed.wait(), timeout=10)
+        return self.agent.results[self.agent.processed_offset - 1]
+
+    async def put(self, spec: TopicSpec, key: str, record: Event) -> Any:
+        """Deliver one typed record through the codec."""
+        return await self.put_raw(spec, key.encode(), self.runtime.codec.encode(record))
+
+    def decoded(self, spec: TopicSpec) -> list[Event]:
+        """Return the typed records sent to an output topic."""
+        return [self.runtime.codec.decode_any(v) for v in self.sent.get(self.runtime.topic_name(spec), [])]
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    settings = Settings.from_env(
+        {"broker": "127.0.0.1:1", "store": "memory://", "app_id": "agent-tests", "data_dir": tmp_path}
+    )
+    runtime = create_app(settings, AvroCodec.from_directory())
+    runtime.app.finalize()
+    agent = runtime.app.agents["project-ledger"]
+    harness_sent: dict[str, list[Any]] = {}
+
+    def capture(name: str) -> Callable[..., Awaitable[None]]:
+        async def send(*, key: bytes | None = None, value: bytes, **_: Any) -> None:
+            harness_sent.setdefault(name, []).append(value)
+
+        return send
+
+    for spec in (ERP_BILLING_COMMANDS, OPS_EXCEPTIONS):
+        topic = runtime.topic(spec)
+        topic.send = capture(runtime.topic_name(spec))  # type: ignore[method-assign]
+    async with agent.test_context() as test_agent:
+        yield Harness(runtime=runtime, agent=test_agent, sent=harness_sent)

@@ -1,0 +1,49 @@
+"""The project-ledger agent adapts Kafka records to the domain and never stops on bad input."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.topics import ERP_BILLING_COMMANDS, OPS_EXCEPTIONS, PSA_PROJECTS, PSA_TIME_ENTRIES
+from domain.records.erp import BillingCommand, BillingCommandType
+from domain.records.ops import BusinessException, ExceptionReason
+from tests.agents.conftest import Harness
+from tests.factories import contract, time_entry
+
+
+async def test_an_approved_time_entry_on_a_known_project_posts_one_charge(harness: Harness) -> None:
+    await harness.put(PSA_PROJECTS, "P-1", contract("P-1"))
+    entry = time_entry("P-1", hours=Decimal("3.00"))
+    outcome = await harness.put(PSA_TIME_ENTRIES, "P-1", entry)
+
+    assert [c.command_type for c in outcome.commands] == [BillingCommandType.POST_TIME_CHARGE]
+    charges = [
+        c
+        for c in harness.decoded(ERP_BILLING_COMMANDS)
+        if isinstance(c, BillingCommand) and c.command_type is BillingCommandType.POST_TIME_CHARGE
+    ]
+    assert [(c.project_id, c.amount) for c in charges] == [("P-1", Decimal("450.00"))]
+    assert charges[0].lineage[0].event_id == entry.event_id
+    assert charges[0].lineage[0].topic == harness.runtime.topic_name(PSA_TIME_ENTRIES)
+
+
+async def test_the_ledger_is_kept_in_the_table_between_records(harness: Harness) -> None:
+    await harness.put(PSA_PROJECTS, "P-2", contract("P-2"))
+    entry = time_entry("P-2")
+    await harness.put(PSA_TIME_ENTRIES, "P-2", entry)
+    # The same revision again must find the ledger and post nothing.
+    outcome = await harness.put(PSA_TIME_ENTRIES, "P-2", entry)
+    assert outcome.commands == ()
+
+
+async def test_garbage_goes_to_the_exception_queue_and_the_next_record_is_processed(harness: Harness) -> None:
+    outcome = await harness.put_raw(PSA_TIME_ENTRIES, b"P-3", b"\x00garbage")
+    assert [e.reason for e in outcome.exceptions] == [ExceptionReason.DECODE_BAD_MAGIC]
+    exceptions = [e for e in harness.decoded(OPS_EXCEPTIONS) if isinstance(e, BusinessException)]
+    assert exceptions[0].source is not None
+    assert exceptions[0].source.raw_value == b"\x00garbage"
+    assert exceptions[0].source.raw_key == b"P-3"
+
+    await harness.put(PSA_PROJECTS, "P-3", contract("P-3"))
+    outcome = await harness.put(PSA_TIME_ENTRIES, "P-3", time_entry("P-3"))
+    assert [c.command_type for c in outcome.commands] == [BillingCommandType.POST_TIME_CHARGE]
