@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -119,6 +120,9 @@ def run_demo(web_port: int) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # Ctrl-C reaches the whole process group (the worker too) and impatient users press it twice:
+        # ignore it while shutting down so the broker is always stopped.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         _stop(worker)
         if started_broker:
             from app import cli

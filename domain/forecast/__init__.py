@@ -14,7 +14,7 @@ API. Every rule is `(state, event, ctx, *, as_of) -> Step(state, deltas, excepti
 Conventions.
 
 - Gross capacity of a resource-month = working days (Mon-Fri minus the region's holidays) x standard hours per
-  day of the region (`CapacityCalendar`, default 8). The region is that of the resource's latest assignment.
+  day of the region (`CapacityCalendar`, default 8). The region is that of the latest live assignment.
 - Assigned hours in a month = hours_per_week / 5 x working days of the assignment inside the month, counted in
   the assignment's region. Planned utilization = assigned / gross capacity; actual utilization = approved
   billable hours / gross capacity. A month planned over its gross capacity is one CAPACITY_CONFLICT, id

@@ -48,10 +48,10 @@ def bill_rate(terms: ContractTerms, resource_id: str, role: str, on: date) -> De
 def actual_cost(
     terms: ContractTerms, assignments: Mapping[str, ResourceAssignment], actual: ActualTime
 ) -> CostLine | None:
-    """Return the cost of approved hours: at the rate of the resource's assignment covering the day.
+    """Return the cost of approved hours at the rate of the resource's assignment covering the day.
 
-    Without such an assignment the contract's cost rate card applies (project entity and currency); without
-    either the cost is unknown and None is returned.
+    A cancelled assignment still prices the work done under it. Without any, the contract's cost rate card
+    applies (project entity and currency); without either the cost is unknown and None is returned.
     """
     covering = [
         a

@@ -1,5 +1,8 @@
-"""A project's monthly forecast: closed months are actuals, the current month actuals plus remaining plan,
-future months plan; revenue by billing model, cost with intercompany pricing and explicit FX."""
+"""A project's monthly forecast in its currency: revenue by billing model, cost, hours, margin, backlog.
+
+Closed months are actuals, the current month actuals plus the remaining plan, future months plan. Planned
+hours are priced at the rates effective on their first day in the month; costs go through `costing`.
+"""
 
 from __future__ import annotations
 

@@ -44,7 +44,9 @@ def on_assignment(
         )
         return Step(plan.model_copy(update={"ignored": ignored}), (), ())
     assignments = {**plan.assignments, assignment.assignment_id: assignment}
-    updated = plan.model_copy(update={"assignments": assignments, "region": assignment.region})
+    cancelled = assignment.status == AssignmentStatus.CANCELLED
+    region = plan.region if cancelled else assignment.region
+    updated = plan.model_copy(update={"assignments": assignments, "region": region})
     return _settle(updated, assignment.envelope, ctx, as_of)
 
 

@@ -83,7 +83,7 @@ class ResourcePlan(State):
     """One resource's plan and actuals: the state behind capacity, utilization and conflicts."""
 
     resource_id: NonEmpty
-    # Region of the latest applied assignment revision: the calendar of the resource's gross capacity.
+    # Region of the latest applied, not cancelled, assignment revision: the calendar of gross capacity.
     region: str | None = None
     # Latest revision of every assignment, cancelled ones included, so a late older revision stays ignored.
     assignments: Mapping[str, ResourceAssignment] = {}

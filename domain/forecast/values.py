@@ -113,9 +113,12 @@ def zero_removed(
     return settled
 
 
-def delta_id(key: str, current: Decimal, causes: tuple[str, ...]) -> str:
+def delta_id(key: str, current: Decimal, causes: tuple[str, ...], as_of: datetime) -> str:
     """Return a delta's event id: the same key, value and causes always give the same id."""
-    digest = hashlib.sha256("|".join((key, str(current), *causes)).encode()).hexdigest()
+    # A delta with no causing event (time passing) is told apart by its as_of, else a value that comes
+    # back would reuse an id that consumers have already seen.
+    parts = (key, str(current), *causes) if causes else (key, str(current), as_of.isoformat())
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
     return f"fd:{key}:{digest[:16]}"
 
 
@@ -123,7 +126,7 @@ def _delta(
     now: ForecastValue, previous: Decimal | None, change: Decimal, as_of: datetime, causes: tuple[str, ...]
 ) -> ForecastDelta:
     """Return the delta record of one changed value."""
-    event_id = delta_id(now.key, now.value, causes)
+    event_id = delta_id(now.key, now.value, causes, as_of)
     envelope = Envelope(
         event_id=event_id,
         event_type=DELTA_EVENT_TYPE,

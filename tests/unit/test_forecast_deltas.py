@@ -78,6 +78,12 @@ def test_delta_ids_depend_only_on_key_value_and_causes() -> None:
     assert a.event_id.startswith("fd:PROJECT:P-1:2026-04:revenue:")
 
 
+def test_deltas_caused_by_time_alone_are_told_apart_by_their_as_of() -> None:
+    (first,) = diff({}, revenue("10.00"), CENT, AS_OF)
+    (again,) = diff(revenue("12.00"), revenue("10.00"), CENT, datetime(2026, 5, 1, tzinfo=UTC))
+    assert first.event_id != again.event_id
+
+
 def test_the_snapshot_is_keyed_by_subject_type_subject_period_and_metric() -> None:
     values = {**revenue("12000.00"), **revenue("104.00", metric="hours")}
     assert snapshot(values) == {

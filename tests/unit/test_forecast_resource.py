@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.forecast import ForecastContext, ResourcePlan, Step, resource_forecast, snapshot
+from domain.forecast import CapacityCalendar, ForecastContext, ResourcePlan, Step, resource_forecast, snapshot
 from domain.forecast.resource import on_actual_time, on_assignment
 from domain.records.forecast import ForecastDelta
 from domain.records.ops import BusinessException, ExceptionReason, ExceptionState
@@ -179,6 +179,17 @@ def test_the_same_time_entry_revision_twice_emits_nothing_the_second_time() -> N
     assert first.deltas != ()
     assert again.deltas == ()
     assert again.state.ignored.time_revisions == 1
+
+
+def test_gross_capacity_follows_the_region_of_the_latest_live_assignment() -> None:
+    ctx_uk = ForecastContext(calendar=CapacityCalendar(hours_per_day={"UK": Decimal("7.5")}))
+    plan = ResourcePlan(resource_id="R-ANA")
+    for event in (assignment("A1", region="UK"), assignment("A2", region="NA", status="CANCELLED")):
+        plan = on_assignment(plan, event, ctx_uk, as_of=AS_OF).state
+    assert plan.region == "UK"
+    assert snapshot(resource_forecast(plan, ctx_uk))["RESOURCE:R-ANA:2026-04:gross_capacity"] == Decimal(
+        "165.00"
+    )
 
 
 def test_an_event_of_another_resource_is_a_routing_error() -> None:
