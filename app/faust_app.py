@@ -10,6 +10,7 @@ from faust.serializers import codecs
 
 from app.codec import AvroCodec
 from app.contracts import CONTRACTS
+from app.scheduling import EventTimeScheduler
 from app.settings import Settings
 from app.topics import PROJECT_PARTITIONS, TopicSpec
 from domain.records.common import Event
@@ -81,6 +82,7 @@ def create_app(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
         consumer_auto_offset_reset="earliest",
         topic_disable_leader=True,
         autodiscover=False,
+        ConsumerScheduler=EventTimeScheduler,
     )
     runtime = Runtime(app=app, settings=settings, codec=codec)
     # Imported here: agents and views need the runtime, and the runtime must not import them at module load.

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,7 +33,7 @@ class Settings(BaseModel):
     web_port: int = Field(6066, description="Port of the worker's HTTP server (/metrics, /projects/{id}).")
     data_dir: Path = Field(description="Worker state (RocksDB) folder.")
     log_level: str = Field("info", description="Worker log level.")
-    closed_periods: frozenset[str] = Field(
+    closed_periods: frozenset[Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]] = Field(
         frozenset(), description="Months closed for posting, comma-separated YYYY-MM."
     )
     park_limit: timedelta = Field(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import shutil
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -10,13 +13,40 @@ import faust
 from app.faust_app import create_app
 from app.settings import Settings
 
+log = logging.getLogger(__name__)
+
 
 def run(settings: Settings) -> int:
     """Run a worker until it is told to stop (SIGINT/SIGTERM stop it cleanly)."""
     runtime = create_app(settings)
+    running = Path(settings.data_dir) / f"{settings.app_id}.running"
+    discard_state_after_crash(running, Path(runtime.app.conf.tabledir))
+    running.parent.mkdir(parents=True, exist_ok=True)
+    running.touch()
     worker = faust.Worker(runtime.app, loglevel=settings.log_level, quiet=True)
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exit_:
+        if exit_.code in (0, None):
+            running.unlink(missing_ok=True)
+        raise
+    running.unlink(missing_ok=True)
     return 0
+
+
+def discard_state_after_crash(running: Path, tabledir: Path) -> bool:
+    """Delete local table state if the last run of this worker did not stop cleanly.
+
+    Under exactly-once, a killed worker's RocksDB may hold writes of transactions Kafka then aborted: its
+    input offsets and changelog records were never committed, so the records are read again, and rules would
+    meet state that already contains them. The changelog (read committed) matches the committed offsets
+    exactly, so the table is rebuilt from it instead. Returns whether state was discarded.
+    """
+    if not running.exists():
+        return False
+    log.warning("last run did not stop cleanly: rebuilding tables in %s from their changelogs", tabledir)
+    shutil.rmtree(tabledir, ignore_errors=True)
+    return True
 
 
 def _worker_command(args: argparse.Namespace) -> int:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from pydantic import ValidationError
+
 from app.settings import Settings
 
 
@@ -36,3 +39,8 @@ def test_environment_variables_override_defaults() -> None:
 def test_explicit_overrides_beat_the_environment() -> None:
     settings = Settings.from_env({"web_port": 7002}, environ={"PSFLOW_WEB_PORT": "7001"})
     assert settings.web_port == 7002
+
+
+def test_a_malformed_closed_period_is_refused_at_start_up() -> None:
+    with pytest.raises(ValidationError):
+        Settings.from_env(environ={"PSFLOW_CLOSED_PERIODS": "2026-1"})

@@ -1,0 +1,110 @@
+"""The not-to-exceed cap: how much of a charge may post, and releasing held amounts."""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from decimal import Decimal
+
+from domain.ledger import ids
+from domain.ledger.emit import command, issued
+from domain.ledger.messages import Decision
+from domain.ledger.state import ZERO, Charge, EntryState, ProjectLedger, Work
+from domain.records.common import Envelope, SourceRef
+from domain.records.erp import BillingCommand, BillingCommandType, BillingLine
+from domain.records.psa import ProjectContract, ProjectStatus
+
+
+def exposure(ledger: ProjectLedger) -> Decimal:
+    """Return the net amount of live time charges, which is what the cap limits.
+
+    Every charge issued counts, whether the ERP still has it pending, invoiced it or rejected it (a rejected
+    command is fixed and re-driven under the same id, so its amount stays committed).
+    """
+    return sum((c.line.amount for e in ledger.entries.values() for c in e.charges), ZERO)
+
+
+def split(amount: Decimal, cap: Decimal | None, committed: Decimal) -> tuple[Decimal, Decimal]:
+    """Return (postable, held) parts of a charge given the cap and the amount already committed."""
+    if cap is None:
+        return amount, ZERO
+    postable = min(amount, max(cap - committed, ZERO))
+    return postable, amount - postable
+
+
+def cap_raised(old: ProjectContract, new: ProjectContract) -> bool:
+    """Tell whether an amendment raises or removes the not-to-exceed cap."""
+    if old.not_to_exceed is None:
+        return False
+    return new.not_to_exceed is None or new.not_to_exceed > old.not_to_exceed
+
+
+def release_holds(ledger: ProjectLedger, cause: Envelope, source: SourceRef, closed: Set[str]) -> Decision:
+    """Post held amounts as new charges, up to the ledger contract's cap, oldest work date first.
+
+    Each release is a POST_TIME_CHARGE with its own id (the entry's charge id suffixed with the contract
+    version) and one line at the original rate with 0.00 hours, since the hours were charged on the capped
+    line. Nothing is released on a project that is not ACTIVE or for work in a closed period.
+    """
+    contract = ledger.contract
+    if contract is None or contract.project_status is not ProjectStatus.ACTIVE:
+        return Decision(ledger=ledger)
+    cap = contract.not_to_exceed
+    room = None if cap is None else cap - exposure(ledger)
+    entries = dict(ledger.entries)
+    commands: list[BillingCommand] = []
+    # Sorted, not storage order, so the same ledger always releases the same way.
+    for entry_id, state in sorted(ledger.entries.items(), key=_work_order):
+        if state.held <= 0 or state.work is None or state.rate is None:
+            continue
+        if ids.period_of(state.work.work_date) in closed:
+            continue
+        amount = state.held if room is None else min(state.held, room)
+        if amount <= 0:
+            break
+        cmd = _release(
+            contract, entry_id, state, state.work, state.rate, amount, cause, (state.source, source)
+        )
+        commands.append(cmd)
+        entries[entry_id] = state.model_copy(
+            update={
+                "held": state.held - amount,
+                "charges": (
+                    *state.charges,
+                    Charge(command_id=cmd.command_id, line=cmd.lines[0], lineage=cmd.lineage),
+                ),
+            }
+        )
+        room = None if room is None else room - amount
+    issued_now = {c.command_id: issued(c) for c in commands}
+    return Decision(
+        ledger=ledger.model_copy(update={"entries": entries, "commands": {**ledger.commands, **issued_now}}),
+        commands=tuple(commands),
+    )
+
+
+def _work_order(item: tuple[str, EntryState]) -> tuple[str, str]:
+    entry_id, state = item
+    return ("" if state.work is None else state.work.work_date.isoformat(), entry_id)
+
+
+def _release(
+    contract: ProjectContract,
+    entry_id: str,
+    state: EntryState,
+    work: Work,
+    rate: Decimal,
+    amount: Decimal,
+    cause: Envelope,
+    lineage: tuple[SourceRef, ...],
+) -> BillingCommand:
+    line = BillingLine(
+        resource_id=work.resource_id,
+        role=work.role,
+        work_date=work.work_date,
+        hours=ZERO,
+        rate=rate,
+        amount=amount,
+        source_id=entry_id,
+    )
+    cmd_id = ids.charge_id(entry_id, state.applied_revision, contract.contract_version)
+    return command(cmd_id, BillingCommandType.POST_TIME_CHARGE, contract, cause, lineage, (line,))

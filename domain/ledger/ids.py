@@ -1,0 +1,48 @@
+"""Deterministic, readable ids of emitted commands and exceptions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.records.common import SourceRef
+from domain.records.erp import BillingCommandType
+from domain.records.ops import ExceptionReason
+
+_POST = BillingCommandType.POST_TIME_CHARGE.value
+_REVERSE = BillingCommandType.REVERSE_TIME_CHARGE.value
+
+
+def charge_id(entry_id: str, revision: int, release_version: int | None = None) -> str:
+    """Return the id of an entry revision's charge, or of its hold released under a contract version."""
+    base = f"cmd:{entry_id}:r{revision}:{_POST}"
+    return base if release_version is None else f"{base}:v{release_version}"
+
+
+def reversal_id(reversed_id: str) -> str:
+    """Return the id of the reversal of a charge; a charge is reversed at most once, so it is unique."""
+    return reversed_id.replace(f":{_POST}", f":{_REVERSE}", 1)
+
+
+def milestone_bill_id(project_id: str, milestone_id: str) -> str:
+    """Return the id of a milestone's bill: a milestone is billed once."""
+    return f"cmd:{project_id}:{milestone_id}:{BillingCommandType.BILL_MILESTONE.value}"
+
+
+def schedule_id(project_id: str, version: int) -> str:
+    """Return the id of the schedule update of a contract version."""
+    return f"cmd:{project_id}:v{version}:{BillingCommandType.UPDATE_BILLING_SCHEDULE.value}"
+
+
+def exception_id(reason: ExceptionReason, *identity: str) -> str:
+    """Return an exception id from its reason and the business identity of the problem."""
+    return ":".join(("exc", reason.value, *identity))
+
+
+def at_source(reason: ExceptionReason, source: SourceRef) -> str:
+    """Return an exception id from its reason and the Kafka coordinates of the event behind it."""
+    return exception_id(reason, source.topic, str(source.partition), str(source.offset))
+
+
+def period_of(day: date) -> str:
+    """Return the accounting period ("YYYY-MM") a day falls in."""
+    return f"{day.year:04d}-{day.month:02d}"

@@ -1,0 +1,131 @@
+"""Milestones: validate completion, remember acceptance in either order, bill once."""
+
+from __future__ import annotations
+
+from domain.ledger import ids
+from domain.ledger.emit import command, exception, issued
+from domain.ledger.messages import Context, Decision
+from domain.ledger.parking import park
+from domain.ledger.state import MilestoneState, ProjectLedger
+from domain.records.common import SourceRef
+from domain.records.erp import BillingCommandType, BillingLine
+from domain.records.ops import BusinessException, ExceptionReason
+from domain.records.psa import MilestoneEvent, MilestoneStatus, ProjectContract, ProjectStatus
+
+
+def on_milestone(ledger: ProjectLedger, event: MilestoneEvent, source: SourceRef, ctx: Context) -> Decision:
+    """Apply one milestone event.
+
+    COMPLETED validates: in_schedule (in the current approved schedule), amount_known (scheduled with an
+    amount above zero), not_billed, project_active; a pass makes the milestone AWAITING_ACCEPTANCE at the
+    scheduled amount, a failure raises one VALIDATION_FAILED naming every failed check (once per set of
+    failed checks). ACCEPTED is remembered whether or not completion came first; once both hold, a single
+    BILL_MILESTONE bills the amount validated at completion. REJECTED (by the client) sends an unbilled
+    milestone back to in progress. Re-sent events (same event id) and repeats change nothing. Without an
+    approved contract the event is parked.
+    """
+    contract = ledger.contract
+    if contract is None:
+        return park(ledger, event, source, ctx)
+    state = ledger.milestones.get(event.milestone_id, MilestoneState())
+    match event.status:
+        case MilestoneStatus.COMPLETED:
+            return _completed(ledger, contract, event, source, state)
+        case MilestoneStatus.ACCEPTED:
+            if state.acceptance is not None or state.command_id is not None:
+                return Decision(ledger=ledger)
+            return _bill_when_ready(ledger, contract, event, state.model_copy(update={"acceptance": source}))
+        case MilestoneStatus.REJECTED:
+            if state.command_id is not None:
+                return Decision(ledger=ledger)
+            return Decision(ledger=_put(ledger, event.milestone_id, MilestoneState()))
+        case _:
+            failed = {"status": f"unsupported milestone status {event.status.value}"}
+            return Decision(
+                ledger=ledger, exceptions=(_failure(contract, event, source, failed, by_source=True),)
+            )
+
+
+def _completed(
+    ledger: ProjectLedger,
+    contract: ProjectContract,
+    event: MilestoneEvent,
+    source: SourceRef,
+    state: MilestoneState,
+) -> Decision:
+    if state.completion is not None and state.completion.event_id == event.event_id:
+        return Decision(ledger=ledger)
+    scheduled = next((m for m in contract.milestones if m.milestone_id == event.milestone_id), None)
+    failed: dict[str, str] = {}
+    if scheduled is None:
+        failed["in_schedule"] = f"not in the approved schedule (contract v{contract.contract_version})"
+    if scheduled is None or scheduled.amount <= 0:
+        failed["amount_known"] = "no amount is scheduled"
+    if state.command_id is not None:
+        failed["not_billed"] = f"already billed by {state.command_id}"
+    if contract.project_status is not ProjectStatus.ACTIVE:
+        failed["project_active"] = f"project is {contract.project_status.value}"
+    if failed:
+        return Decision(
+            ledger=ledger, exceptions=(_failure(contract, event, source, failed, by_source=False),)
+        )
+    if state.completion is not None or scheduled is None:
+        return Decision(ledger=ledger)
+    validated = state.model_copy(update={"completion": source, "amount": scheduled.amount})
+    return _bill_when_ready(ledger, contract, event, validated)
+
+
+def _bill_when_ready(
+    ledger: ProjectLedger, contract: ProjectContract, event: MilestoneEvent, state: MilestoneState
+) -> Decision:
+    """Store the milestone; bill it if it is both validated and accepted."""
+    if state.completion is None or state.acceptance is None or state.amount is None:
+        return Decision(ledger=_put(ledger, event.milestone_id, state))
+    line = BillingLine(amount=state.amount, milestone_id=event.milestone_id, source_id=event.milestone_id)
+    bill = command(
+        ids.milestone_bill_id(contract.project_id, event.milestone_id),
+        BillingCommandType.BILL_MILESTONE,
+        contract,
+        event.envelope,
+        (state.completion, state.acceptance),
+        (line,),
+    )
+    billed = _put(ledger, event.milestone_id, state.model_copy(update={"command_id": bill.command_id}))
+    commands = {**ledger.commands, bill.command_id: issued(bill)}
+    return Decision(ledger=billed.model_copy(update={"commands": commands}), commands=(bill,))
+
+
+def _put(ledger: ProjectLedger, milestone_id: str, state: MilestoneState) -> ProjectLedger:
+    return ledger.model_copy(update={"milestones": {**ledger.milestones, milestone_id: state}})
+
+
+def _failure(
+    contract: ProjectContract,
+    event: MilestoneEvent,
+    source: SourceRef,
+    failed: dict[str, str],
+    *,
+    by_source: bool,
+) -> BusinessException:
+    checks = ",".join(failed)
+    exc_id = (
+        ids.at_source(ExceptionReason.VALIDATION_FAILED, source)
+        if by_source
+        else ids.exception_id(
+            ExceptionReason.VALIDATION_FAILED,
+            contract.project_id,
+            event.milestone_id,
+            checks.replace(",", "+"),
+        )
+    )
+    reasons = "; ".join(f"{check}: {why}" for check, why in failed.items())
+    return exception(
+        exc_id,
+        ExceptionReason.VALIDATION_FAILED,
+        f"milestone {event.milestone_id} of {contract.project_id} {event.status.value} "
+        f"failed validation: {reasons}",
+        event.envelope,
+        source,
+        contract.project_id,
+        details={"milestone_id": event.milestone_id, "failed_checks": checks, **failed},
+    )

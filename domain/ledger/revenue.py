@@ -1,0 +1,159 @@
+"""Derived project figures: money by ERP state, cost, budget, EAC/ETC and recognized revenue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+
+from domain.ledger.holds import exposure
+from domain.ledger.rates import to_cents
+from domain.ledger.state import ZERO, CommandState, CommandStatus, ProjectLedger, State
+from domain.records.common import Hours, Money
+from domain.records.erp import BillingCommandType
+from domain.records.psa import BillingModel, ProjectStatus
+
+_HUNDRED = Decimal(100)
+_PERCENT = Decimal("0.01")
+_TIME = {BillingCommandType.POST_TIME_CHARGE, BillingCommandType.REVERSE_TIME_CHARGE}
+
+
+class ProjectFinancials(State):
+    """A project's financial state as GET /projects/{id} shows it; every amount in the project currency."""
+
+    project_id: str
+    currency: str | None
+    billing_model: BillingModel | None
+    project_status: ProjectStatus | None
+    contract_version: int | None
+    contract_value: Money | None
+    not_to_exceed: Money | None
+    hours_total: Decimal
+    hours_billable: Decimal
+    cost: Money
+    posted: Money
+    pending: Money
+    invoiced: Money
+    paid: Money
+    rejected: Money
+    held: Money
+    recognized_revenue: Money
+    unbilled_wip: Money
+    margin: Money
+    budget_hours: Hours | None
+    budget_cost: Money | None
+    budget_hours_consumed_pct: Decimal | None
+    budget_cost_consumed_pct: Decimal | None
+    etc_cost: Money | None
+    eac_cost: Money | None
+    percent_complete: Decimal | None
+    parked: int
+    ignored_contract_versions: int
+    ignored_time_revisions: int
+
+
+def financials(ledger: ProjectLedger) -> ProjectFinancials:
+    """Derive a project's figures from its ledger.
+
+    posted is the net of every charge issued (time charges, reversals, milestone bills); it splits into
+    pending (SENT or ACCEPTED), invoiced (INVOICED or PAID: cumulative, so paid is part of it) and rejected,
+    all at the command's amount. held is what the not-to-exceed cap kept back. ETC cost = max(budget cost -
+    actual cost, 0) and EAC cost = actual cost + ETC (the budget stands as the estimate until it is
+    overrun, then actual cost is the estimate). Percentages are rounded half-even to 0.01 and are None
+    when their base is zero. unbilled_wip = recognized - invoiced; margin = recognized - cost.
+    """
+    contract = ledger.contract
+    applied = [e.work for e in ledger.entries.values() if e.work is not None]
+    commands = list(ledger.commands.values())
+    cost = sum((e.cost for e in ledger.entries.values()), ZERO)
+    etc = None if contract is None else max(contract.budget_cost - cost, ZERO)
+    eac = None if etc is None else cost + etc
+    hours = sum((w.hours for w in applied), ZERO)
+    invoiced = _total(commands, CommandStatus.INVOICED, CommandStatus.PAID)
+    recognized = recognized_revenue(ledger)
+    return ProjectFinancials(
+        project_id=ledger.project_id,
+        currency=None if contract is None else contract.currency,
+        billing_model=None if contract is None else contract.billing_model,
+        project_status=None if contract is None else contract.project_status,
+        contract_version=None if contract is None else contract.contract_version,
+        contract_value=None if contract is None else contract.contract_value,
+        not_to_exceed=None if contract is None else contract.not_to_exceed,
+        hours_total=hours,
+        hours_billable=sum((w.hours for w in applied if w.billable), ZERO),
+        cost=cost,
+        posted=sum((c.amount for c in commands), ZERO),
+        pending=_total(commands, CommandStatus.SENT, CommandStatus.ACCEPTED),
+        invoiced=invoiced,
+        paid=_total(commands, CommandStatus.PAID),
+        rejected=_total(commands, CommandStatus.REJECTED),
+        held=sum((e.held for e in ledger.entries.values()), ZERO),
+        recognized_revenue=recognized,
+        unbilled_wip=recognized - invoiced,
+        margin=recognized - cost,
+        budget_hours=None if contract is None else contract.budget_hours,
+        budget_cost=None if contract is None else contract.budget_cost,
+        budget_hours_consumed_pct=None if contract is None else _pct(hours, contract.budget_hours),
+        budget_cost_consumed_pct=None if contract is None else _pct(cost, contract.budget_cost),
+        etc_cost=etc,
+        eac_cost=eac,
+        percent_complete=_pct(cost, eac),
+        parked=len(ledger.parked),
+        ignored_contract_versions=ledger.ignored.contract_versions,
+        ignored_time_revisions=ledger.ignored.time_revisions,
+    )
+
+
+def recognized_revenue(ledger: ProjectLedger) -> Decimal:
+    """Return revenue recognized to date under the project's billing model.
+
+    TIME_AND_MATERIALS: as delivered, the approved billable value charged (net time charges; amounts held
+    by the cap are not recognized until released). MILESTONE: on acceptance, the sum of billed milestones.
+    FIXED_FEE: by percent complete, cost-to-cost (ASC 606 input method): contract value x cost to date /
+    EAC cost, capped at the contract value, computed exactly and rounded once, half-even, to the cent.
+    """
+    contract = ledger.contract
+    if contract is None:
+        return ZERO
+    match contract.billing_model:
+        case BillingModel.TIME_AND_MATERIALS:
+            return exposure(ledger)
+        case BillingModel.MILESTONE:
+            billed = (
+                c.amount
+                for c in ledger.commands.values()
+                if c.command_type is BillingCommandType.BILL_MILESTONE
+            )
+            return sum(billed, ZERO)
+        case BillingModel.FIXED_FEE:
+            cost = sum((e.cost for e in ledger.entries.values()), ZERO)
+            return percent_complete_revenue(
+                contract.contract_value, cost, cost + max(contract.budget_cost - cost, ZERO)
+            )
+        case _:
+            return ZERO
+
+
+def percent_complete_revenue(contract_value: Decimal, cost_to_date: Decimal, eac_cost: Decimal) -> Decimal:
+    """Return contract value x cost to date / EAC cost, capped at the contract value, half-even to the cent.
+
+    Multiplying first and dividing at 60 significant digits leaves a quotient that is either exact or too
+    far from any half-cent to be rounded the wrong way.
+    """
+    if eac_cost <= 0:
+        return ZERO
+    with localcontext() as exact:
+        exact.prec = 60
+        share = contract_value * cost_to_date / eac_cost
+    return to_cents(min(share, contract_value))
+
+
+def _total(commands: Iterable[CommandState], *statuses: CommandStatus) -> Decimal:
+    return sum((c.amount for c in commands if c.status in statuses), ZERO)
+
+
+def _pct(part: Decimal, whole: Decimal | None) -> Decimal | None:
+    if not whole:
+        return None
+    with localcontext() as exact:
+        exact.prec = 60
+        return (part * _HUNDRED / whole).quantize(_PERCENT, rounding=ROUND_HALF_EVEN)

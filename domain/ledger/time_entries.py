@@ -1,0 +1,224 @@
+"""Time entries: charges, reversals, the cap, and the reasons a revision is refused."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.ledger import ids
+from domain.ledger.emit import command, exception, issued, negated
+from domain.ledger.holds import exposure, split
+from domain.ledger.messages import Context, Decision
+from domain.ledger.parking import park
+from domain.ledger.rates import bill_rate, cost_rate, to_cents
+from domain.ledger.state import ZERO, Charge, EntryState, ProjectLedger, Work
+from domain.records.common import SourceRef
+from domain.records.erp import BillingCommand, BillingCommandType, BillingLine
+from domain.records.ops import BusinessException, ExceptionReason
+from domain.records.psa import BillingModel, ProjectContract, ProjectStatus, TimeApprovalStatus, TimeEntry
+
+
+def on_time_entry(ledger: ProjectLedger, entry: TimeEntry, source: SourceRef, ctx: Context) -> Decision:
+    """Apply one time entry revision to the ledger.
+
+    Older revisions than the latest seen are ignored and counted; the same revision again changes nothing
+    (unless it was refused: then it is re-evaluated, which is how a re-drive works). Without an approved
+    contract the event is parked. Only an APPROVED revision counts (hours, cost); only approved billable
+    time on a TIME_AND_MATERIALS project is charged. A revision whose facts (resource, role, date, hours,
+    billable, approved) differ from the applied ones reverses every live charge of the entry and charges
+    anew. A revision is refused, leaving the applied state live, with PERIOD_CLOSED when the new or old
+    work date is in a closed period, else VALIDATION_FAILED listing failed checks: project_active (the
+    project is ON_HOLD or CLOSED), bill_rate, cost_rate (no rate effective on the work date).
+    """
+    prev = ledger.entries.get(entry.entry_id)
+    if prev is not None and entry.revision < prev.revision:
+        ignored = ledger.ignored.model_copy(update={"time_revisions": ledger.ignored.time_revisions + 1})
+        return Decision(ledger=ledger.model_copy(update={"ignored": ignored}))
+    if prev is not None and entry.revision == prev.applied_revision:
+        return Decision(ledger=ledger)
+    contract = ledger.contract
+    if contract is None:
+        return park(ledger, entry, source, ctx)
+    work = _work(entry)
+    if work == (None if prev is None else prev.work):
+        # Nothing that bills changed (only the description, say, or still not approved): note the revision.
+        noted = _seen(prev, entry, source).model_copy(update={"applied_revision": entry.revision})
+        return Decision(ledger=_put(ledger, entry.entry_id, noted))
+    chargeable = (
+        work is not None and work.billable and contract.billing_model is BillingModel.TIME_AND_MATERIALS
+    )
+    rate = bill_rate(contract, entry.resource_id, entry.role, entry.work_date) if chargeable else None
+    cost = None if work is None else cost_rate(contract, entry.resource_id, entry.role, entry.work_date)
+    missing = {"bill_rate": chargeable and rate is None, "cost_rate": work is not None and cost is None}
+    refusal = _refusal(ledger, contract, entry, work, prev, source, ctx, [k for k, v in missing.items() if v])
+    if refusal is not None:
+        return Decision(
+            ledger=_put(ledger, entry.entry_id, _seen(prev, entry, source)), exceptions=(refusal,)
+        )
+    return _apply(ledger, contract, entry, prev, source, work, rate, cost)
+
+
+def _seen(prev: EntryState | None, entry: TimeEntry, source: SourceRef) -> EntryState:
+    """Return the entry's state with this revision seen but not (yet) applied."""
+    if prev is None:
+        return EntryState(revision=entry.revision, applied_revision=0, source=source)
+    return prev.model_copy(update={"revision": entry.revision})
+
+
+def _work(entry: TimeEntry) -> Work | None:
+    if entry.approval_status is not TimeApprovalStatus.APPROVED:
+        return None
+    return Work(
+        resource_id=entry.resource_id,
+        role=entry.role,
+        work_date=entry.work_date,
+        hours=entry.hours,
+        billable=entry.billable,
+    )
+
+
+def _put(ledger: ProjectLedger, entry_id: str, state: EntryState) -> ProjectLedger:
+    return ledger.model_copy(update={"entries": {**ledger.entries, entry_id: state}})
+
+
+def _refusal(
+    ledger: ProjectLedger,
+    contract: ProjectContract,
+    entry: TimeEntry,
+    work: Work | None,
+    prev: EntryState | None,
+    source: SourceRef,
+    ctx: Context,
+    missing_rates: list[str],
+) -> BusinessException | None:
+    """Return why this revision may not change the ledger, or None when it may."""
+    name = f"time entry {entry.entry_id} r{entry.revision}"
+    touched = [w.work_date for w in (work, None if prev is None else prev.work) if w is not None]
+    closed = ctx.closed_periods | set(ledger.closed_periods)
+    periods = sorted({ids.period_of(day) for day in touched} & closed)
+    if periods:
+        return exception(
+            ids.exception_id(ExceptionReason.PERIOD_CLOSED, entry.entry_id, f"r{entry.revision}"),
+            ExceptionReason.PERIOD_CLOSED,
+            f"{name} not posted: accounting period {', '.join(periods)} is closed",
+            entry.envelope,
+            source,
+            contract.project_id,
+            resource_id=entry.resource_id,
+            details={"periods": ",".join(periods), "work_date": entry.work_date.isoformat()},
+        )
+    failed: dict[str, str] = {}
+    if contract.project_status is not ProjectStatus.ACTIVE:
+        failed["project_active"] = f"project {contract.project_id} is {contract.project_status.value}"
+    on = f"role {entry.role} (resource {entry.resource_id}) on {entry.work_date.isoformat()}"
+    for rate in missing_rates:
+        failed[rate] = f"no {rate.replace('_', ' ')} for {on}"
+    if not failed:
+        return None
+    return exception(
+        ids.exception_id(ExceptionReason.VALIDATION_FAILED, entry.entry_id, f"r{entry.revision}"),
+        ExceptionReason.VALIDATION_FAILED,
+        f"{name} not posted: {'; '.join(failed.values())}",
+        entry.envelope,
+        source,
+        contract.project_id,
+        resource_id=entry.resource_id,
+        details={"failed_checks": ",".join(failed), **failed},
+    )
+
+
+def _apply(
+    ledger: ProjectLedger,
+    contract: ProjectContract,
+    entry: TimeEntry,
+    prev: EntryState | None,
+    source: SourceRef,
+    work: Work | None,
+    rate: Decimal | None,
+    cost: Decimal | None,
+) -> Decision:
+    """Reverse the entry's live charges, then charge the new revision up to the cap."""
+    live = () if prev is None else prev.charges
+    commands = [_reversal(contract, charge, entry, source) for charge in live]
+    charges: tuple[Charge, ...] = ()
+    held = ZERO
+    exceptions: tuple[BusinessException, ...] = ()
+    if work is not None and rate is not None:
+        full = to_cents(work.hours * rate)
+        committed = exposure(ledger) - sum((c.line.amount for c in live), ZERO)
+        postable, held = split(full, contract.not_to_exceed, committed)
+        if postable > 0:
+            charge = _charge(contract, entry, source, rate, postable)
+            commands.append(charge)
+            charges = (Charge(command_id=charge.command_id, line=charge.lines[0], lineage=charge.lineage),)
+        if held > 0:
+            exceptions = (_hold(contract, entry, source, full, postable, held),)
+    state = EntryState(
+        revision=entry.revision,
+        applied_revision=entry.revision,
+        source=source,
+        work=work,
+        rate=rate,
+        cost=ZERO if work is None or cost is None else to_cents(work.hours * cost),
+        charges=charges,
+        held=held,
+    )
+    issued_now = {c.command_id: issued(c) for c in commands}
+    updated = _put(ledger, entry.entry_id, state).model_copy(
+        update={"commands": {**ledger.commands, **issued_now}}
+    )
+    return Decision(ledger=updated, commands=tuple(commands), exceptions=exceptions)
+
+
+def _reversal(
+    contract: ProjectContract, charge: Charge, entry: TimeEntry, source: SourceRef
+) -> BillingCommand:
+    return command(
+        ids.reversal_id(charge.command_id),
+        BillingCommandType.REVERSE_TIME_CHARGE,
+        contract,
+        entry.envelope,
+        (*charge.lineage, source),
+        (negated(charge.line),),
+        reverses=charge.command_id,
+    )
+
+
+def _charge(
+    contract: ProjectContract, entry: TimeEntry, source: SourceRef, rate: Decimal, amount: Decimal
+) -> BillingCommand:
+    line = BillingLine(
+        resource_id=entry.resource_id,
+        role=entry.role,
+        work_date=entry.work_date,
+        hours=entry.hours,
+        rate=rate,
+        amount=amount,
+        source_id=entry.entry_id,
+    )
+    cmd_id = ids.charge_id(entry.entry_id, entry.revision)
+    return command(cmd_id, BillingCommandType.POST_TIME_CHARGE, contract, entry.envelope, (source,), (line,))
+
+
+def _hold(
+    contract: ProjectContract,
+    entry: TimeEntry,
+    source: SourceRef,
+    full: Decimal,
+    postable: Decimal,
+    held: Decimal,
+) -> BusinessException:
+    cap = contract.not_to_exceed
+    return exception(
+        ids.exception_id(ExceptionReason.BILLING_HOLD, entry.entry_id, f"r{entry.revision}"),
+        ExceptionReason.BILLING_HOLD,
+        f"not-to-exceed cap {cap} {contract.currency} reached: time entry {entry.entry_id} r{entry.revision} "
+        f"posts {postable} of {full}, {held} held until the cap is raised",
+        entry.envelope,
+        source,
+        contract.project_id,
+        resource_id=entry.resource_id,
+        command_id=ids.charge_id(entry.entry_id, entry.revision) if postable > 0 else None,
+        amount=held,
+        currency=contract.currency,
+        details={"not_to_exceed": str(cap), "charge": str(full), "posted": str(postable), "held": str(held)},
+    )
