@@ -86,9 +86,10 @@ def create_app(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
     )
     runtime = Runtime(app=app, settings=settings, codec=codec)
     # Imported here: agents and views need the runtime, and the runtime must not import them at module load.
-    from agents import project_ledger
+    from agents import parking_sweeper, project_ledger
     from app import web
 
     ledgers = project_ledger.register(runtime)
+    parking_sweeper.register(runtime, ledgers)
     web.register(runtime, ledgers)
     return runtime

@@ -39,6 +39,9 @@ class Settings(BaseModel):
     park_limit: timedelta = Field(
         timedelta(hours=24), description="How long time for an unknown project waits before it is raised."
     )
+    sweep_interval: timedelta = Field(
+        timedelta(minutes=1), description="How often parked items are checked against the park limit."
+    )
 
     @classmethod
     def from_env(
@@ -60,7 +63,7 @@ class Settings(BaseModel):
 def _parse(name: str, raw: str) -> object:
     if name == "closed_periods":
         return frozenset(p.strip() for p in raw.split(",") if p.strip())
-    if name == "park_limit":
+    if name in ("park_limit", "sweep_interval"):
         return timedelta(seconds=float(raw))
     return raw
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import faust
+from aiokafka.partitioner import murmur2
 
 from app.topics import PROJECT_PARTITIONS
 from domain.ledger import ProjectLedger
@@ -37,3 +39,9 @@ class ProjectLedgers:
     def put(self, project_id: str, ledger: ProjectLedger) -> None:
         """Store a project's ledger; the change is written to the changelog in the same transaction."""
         self.table[project_id.encode()] = ledger.model_dump_json().encode()
+
+    def in_partition(self, partition: int) -> Iterator[tuple[str, ProjectLedger]]:
+        """Yield the locally held ledgers of one partition (Kafka's default key partitioner decides)."""
+        for key, raw in list(self.table.items()):
+            if (murmur2(key) & 0x7FFFFFFF) % PROJECT_PARTITIONS == partition:
+                yield key.decode(), ProjectLedger.model_validate_json(raw)

@@ -43,12 +43,12 @@ def start_worker(
     started: list[WorkerProcess] = []
     app_id = f"psflow-{kafka_io.prefix.rstrip('.')}"
 
-    def start(name: str = "w1", wait: bool = True) -> WorkerProcess:
+    def start(name: str = "w1", wait: bool = True, env: dict[str, str] | None = None) -> WorkerProcess:
         port = free_port()
         data_dir = tmp_path / name
         data_dir.mkdir(exist_ok=True)
         worker = WorkerProcess(
-            env=worker_env(kafka_bootstrap, app_id, kafka_io.prefix, data_dir, port),
+            env={**worker_env(kafka_bootstrap, app_id, kafka_io.prefix, data_dir, port), **(env or {})},
             web_port=port,
             log_path=tmp_path / f"{name}.log",
         ).start()

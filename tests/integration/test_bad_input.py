@@ -75,3 +75,17 @@ async def test_undecodable_and_invalid_records_are_quarantined_and_later_records
         if isinstance(c, BillingCommand) and c.command_type is BillingCommandType.POST_TIME_CHARGE
     ]
     assert [(c.lines[0].source_id, c.amount) for c in charges] == [(good.entry_id, Decimal("300.00"))]
+
+
+async def test_time_for_a_project_that_never_arrives_is_raised_once_after_the_park_limit(
+    kafka_io: KafkaIO, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    orphan = time_entry("P-GHOST")
+    await kafka_io.send(PSA_TIME_ENTRIES, "P-GHOST", orphan)
+    worker = start_worker(env={"PSFLOW_PARK_LIMIT": "1", "PSFLOW_SWEEP_INTERVAL": "0.5"})
+
+    raised = await kafka_io.read_records(OPS_EXCEPTIONS, count=1)
+    assert [(e.reason, e.project_id, e.source_event_ids) for e in raised] == [
+        (ExceptionReason.UNKNOWN_PROJECT, "P-GHOST", (orphan.event_id,))
+    ]
+    assert worker.get("/projects/P-GHOST")[0] == 404  # parked, not a known project
