@@ -13,7 +13,7 @@ from agents.outbox import Outbox
 from app.faust_app import Runtime
 from app.metrics import PROCESSING_SECONDS
 from app.topics import ERP_BILLING_STATUS, PSA_MILESTONES, PSA_PROJECTS, PSA_TIME_ENTRIES
-from domain.ledger import Context, Inbound, decide
+from domain.ledger import Context, Inbound, ProjectLedger, decide
 from domain.quarantine import quarantine
 from domain.records.erp import BillingCommand
 from domain.records.ops import BusinessException, ExceptionReason
@@ -40,8 +40,18 @@ def register(runtime: Runtime) -> ProjectLedgers:
     settings = runtime.settings
     latency = PROCESSING_SECONDS.labels("project_ledger")
 
+    def context(ledger: ProjectLedger | None) -> Context:
+        entity = ledger.contract.legal_entity if ledger is not None and ledger.contract is not None else None
+        return Context(
+            now=datetime.now(UTC),
+            closed_periods=runtime.periods.closed_for(entity),
+            park_limit=settings.park_limit,
+        )
+
     @runtime.app.agent(runtime.topic(*INPUTS), name="project-ledger")
     async def project_ledger(stream: Any) -> AsyncIterator[Outcome]:
+        # Closed periods must be known before the first posting decision.
+        await runtime.periods.ready.wait()
         async for event in stream.events():
             started = time.perf_counter()
             source = source_record(event)
@@ -51,12 +61,10 @@ def register(runtime: Runtime) -> ProjectLedgers:
                 yield Outcome(exceptions=(record,))
                 continue
             project_id: str = getattr(record, "project_id")  # noqa: B009 - every input names its project
-            ctx = Context(
-                now=datetime.now(UTC), closed_periods=settings.closed_periods, park_limit=settings.park_limit
-            )
+            ledger = ledgers.get(project_id)
             try:
                 decision = decide(
-                    ledgers.get(project_id), Inbound(record=record, source=source_ref(record, source)), ctx
+                    ledger, Inbound(record=record, source=source_ref(record, source)), context(ledger)
                 )
             except Exception as exc:  # a rule bug must not stop the partition: park the record instead
                 failure = quarantine(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.records.common import Event
-from domain.records.erp import BillingCommand, BillingStatus
+from domain.records.erp import AccountingPeriod, BillingCommand, BillingStatus
 from domain.records.forecast import ForecastDelta
 from domain.records.governance import ReplayAudit
 from domain.records.ops import BusinessException
@@ -30,4 +30,5 @@ CONTRACTS: tuple[Contract, ...] = (
     Contract("forecast_delta", ForecastDelta),
     Contract("business_exception", BusinessException),
     Contract("replay_audit", ReplayAudit),
+    Contract("accounting_period", AccountingPeriod),
 )

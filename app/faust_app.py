@@ -10,9 +10,10 @@ from faust.serializers import codecs
 
 from app.codec import AvroCodec
 from app.contracts import CONTRACTS
+from app.period_calendar import PeriodCalendar
 from app.scheduling import EventTimeScheduler
 from app.settings import Settings
-from app.topics import PROJECT_PARTITIONS, TopicSpec
+from app.topics import ERP_ACCOUNTING_PERIODS, PROJECT_PARTITIONS, TopicSpec
 from domain.records.common import Event
 
 
@@ -35,6 +36,7 @@ class Runtime:
     app: faust.App
     settings: Settings
     codec: AvroCodec
+    periods: PeriodCalendar
     _topics: dict[tuple[str, ...], faust.TopicT] = field(default_factory=dict)
 
     def topic_name(self, spec: TopicSpec) -> str:
@@ -84,7 +86,14 @@ def create_app(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
         autodiscover=False,
         ConsumerScheduler=EventTimeScheduler,
     )
-    runtime = Runtime(app=app, settings=settings, codec=codec)
+    runtime = Runtime(
+        app=app, settings=settings, codec=codec, periods=PeriodCalendar(settings.closed_periods)
+    )
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def follow_periods() -> None:
+        await runtime.periods.follow(settings.broker, runtime.topic_name(ERP_ACCOUNTING_PERIODS), codec)
+
     # Imported here: agents and views need the runtime, and the runtime must not import them at module load.
     from agents import parking_sweeper, project_ledger
     from app import web

@@ -84,6 +84,12 @@ FORECAST_DELTAS = TopicSpec(
     "subject_id", "forecast_delta", "FULL_TRANSITIVE", _PUBLISHED, "psflow",
     "Changes of forecast metrics per subject (project or resource) and month.",
 )  # fmt: skip
+ERP_ACCOUNTING_PERIODS = TopicSpec(
+    "erp.accounting-periods", 1, 3, "delete", FOREVER,
+    "Kept forever and tiny: every worker reads it whole at start to know which periods are closed.",
+    "period", "accounting_period", "FULL_TRANSITIVE", _CONSUMED, "ERP",
+    "Accounting periods closed (or reopened) for posting; read whole by every worker, not partitioned.",
+)  # fmt: skip
 OPS_EXCEPTIONS = TopicSpec(
     "ops.exceptions", PROJECT_PARTITIONS, 3, "delete", FOREVER,
     "Kept forever: each exception holds the raw record that must be re-driven, and nothing is lost.",
@@ -104,6 +110,7 @@ CATALOG: tuple[TopicSpec, ...] = (
     PSA_MILESTONES,
     PSA_RESOURCE_ASSIGNMENTS,
     ERP_BILLING_STATUS,
+    ERP_ACCOUNTING_PERIODS,
     ERP_BILLING_COMMANDS,
     FORECAST_DELTAS,
     OPS_EXCEPTIONS,

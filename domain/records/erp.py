@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
 
 from domain.records.common import Event, Hours, Money, NonEmpty, Rate, Record, SourceRef
 
@@ -85,3 +88,19 @@ class BillingCommand(Event):
     lineage: tuple[SourceRef, ...] = ()
     schedule: BillingSchedule | None = None
     replay_id: str | None = None
+
+
+class PeriodStatus(StrEnum):
+    """State of an accounting period for posting."""
+
+    UNKNOWN = "UNKNOWN"
+    CLOSED = "CLOSED"
+    REOPENED = "REOPENED"
+
+
+class AccountingPeriod(Event):
+    """The ERP closes (or reopens) an accounting period for posting."""
+
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    legal_entity: str | None = None
+    status: PeriodStatus

@@ -69,6 +69,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     )
     runtime = create_app(settings, AvroCodec.from_directory())
     runtime.app.finalize()
+    runtime.periods.ready.set()  # no broker here: no period topic to catch up with
     agent = runtime.app.agents["project-ledger"]
     harness_sent: dict[str, list[Any]] = {}
 

@@ -1,0 +1,79 @@
+"""Which accounting periods are closed: configuration plus everything the ERP published on its topic.
+
+Every worker reads `erp.accounting-periods` whole (one partition, no consumer group) and keeps following
+it, because a closed period concerns every project, whichever worker owns it. Agents wait for `ready`
+(caught up with the topic as it was at start) before their first record, so a restarted worker never
+posts into a period that the ERP had already closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import TopicPartition
+
+from app.codec import AvroCodec, DecodeError
+from app.metrics import EXCEPTIONS
+from domain.records.erp import AccountingPeriod, PeriodStatus
+
+log = logging.getLogger(__name__)
+ALL_ENTITIES = ""
+
+
+class PeriodCalendar:
+    """The closed periods per legal entity, fed from configuration and the ERP's period topic."""
+
+    def __init__(self, configured: Iterable[str] = ()):
+        self._configured = frozenset(configured)
+        self._closed: dict[str, set[str]] = {}
+        self.ready = asyncio.Event()
+
+    def apply(self, event: AccountingPeriod) -> None:
+        """Record one close or reopen; the latest event for a period and entity wins."""
+        periods = self._closed.setdefault(event.legal_entity or ALL_ENTITIES, set())
+        if event.status is PeriodStatus.CLOSED:
+            periods.add(event.period)
+        elif event.status is PeriodStatus.REOPENED:
+            periods.discard(event.period)
+
+    def closed_for(self, legal_entity: str | None) -> frozenset[str]:
+        """Return the periods closed for an entity: configured, closed for all, or for it alone."""
+        own = self._closed.get(legal_entity, set()) if legal_entity else set()
+        return self._configured | self._closed.get(ALL_ENTITIES, set()) | own
+
+    async def follow(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
+        """Read the topic from the start and keep following it until cancelled."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+        )
+        await consumer.start()
+        try:
+            partition = TopicPartition(topic, 0)
+            consumer.assign([partition])
+            await consumer.seek_to_beginning(partition)
+            end = (await consumer.end_offsets([partition]))[partition]
+            if end == 0:
+                self.ready.set()
+            while True:
+                batch = await consumer.getmany(partition, timeout_ms=1000)
+                for record in batch.get(partition, []):
+                    self._apply_raw(codec, record.value or b"", record.offset)
+                    if record.offset + 1 >= end:
+                        self.ready.set()
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+    def _apply_raw(self, codec: AvroCodec, value: bytes, offset: int) -> None:
+        try:
+            self.apply(codec.decode(value, AccountingPeriod))
+        except DecodeError as exc:
+            # Not a business record of a project: nothing to quarantine it under, but never silent.
+            EXCEPTIONS.labels(exc.reason.value).inc()
+            log.error(
+                "erp.accounting-periods offset %s skipped: %s (%s)", offset, exc.message, exc.reason.value
+            )
