@@ -17,7 +17,7 @@ from domain.ledger import Context, Inbound, ProjectLedger, decide
 from domain.quarantine import quarantine
 from domain.records.erp import BillingCommand
 from domain.records.ops import BusinessException, ExceptionReason
-from tables.project_ledgers import ProjectLedgers
+from tables.project_ledgers import ProjectLedgers, project_ledgers
 
 # One agent for every project-keyed input: a project's events are then handled one at a time, in
 # partition order, by the worker that owns the project's table partition.
@@ -34,7 +34,7 @@ class Outcome:
 
 def register(runtime: Runtime) -> ProjectLedgers:
     """Declare the project ledger table and the agent that keeps it."""
-    ledgers = ProjectLedgers(runtime.app)
+    ledgers = project_ledgers(runtime.app)
     outbox = Outbox(runtime)
     models = {runtime.topic_name(spec): runtime.model_for(spec) for spec in INPUTS}
     settings = runtime.settings
@@ -50,14 +50,13 @@ def register(runtime: Runtime) -> ProjectLedgers:
 
     @runtime.app.agent(runtime.topic(*INPUTS), name="project-ledger")
     async def project_ledger(stream: Any) -> AsyncIterator[Outcome]:
-        # Closed periods must be known before the first posting decision.
-        await runtime.periods.ready.wait()
         async for event in stream.events():
             started = time.perf_counter()
             source = source_record(event)
             record = decode(runtime.codec, source, models[source.topic])
             if isinstance(record, BusinessException):
                 await outbox.exception(record)
+                await outbox.delivered()
                 yield Outcome(exceptions=(record,))
                 continue
             project_id: str = getattr(record, "project_id")  # noqa: B009 - every input names its project
@@ -75,14 +74,19 @@ def register(runtime: Runtime) -> ProjectLedgers:
                     project_id=project_id,
                 )
                 await outbox.exception(failure)
+                await outbox.delivered()
                 yield Outcome(exceptions=(failure,))
                 continue
-            ledgers.put(project_id, decision.ledger)
             for command in decision.commands:
                 await outbox.command(command)
             for exc_record in decision.exceptions:
                 await outbox.exception(exc_record)
-            latency.observe(time.perf_counter() - started)
+            await outbox.delivered()
             yield Outcome(commands=decision.commands, exceptions=decision.exceptions)
+            # Saved last, with no await before the record is acked (on the next iteration): Faust commits
+            # every changelog write of the open transaction, acked or not, so a write must never precede
+            # outputs that a stop could still cancel.
+            ledgers.put(project_id, decision.ledger)
+            latency.observe(time.perf_counter() - started)
 
     return ledgers

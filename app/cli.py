@@ -14,6 +14,7 @@ _COMMAND_MODULES = (
     "app.topic_admin",
     "app.worker",
     "app.demo",
+    "replay.cli",
 )
 
 

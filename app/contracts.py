@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from domain.records.common import Event
 from domain.records.erp import AccountingPeriod, BillingCommand, BillingStatus
-from domain.records.forecast import ForecastDelta
+from domain.records.forecast import ForecastDelta, ForecastSnapshot
 from domain.records.governance import ReplayAudit
 from domain.records.ops import BusinessException
 from domain.records.psa import MilestoneEvent, ProjectContract, ResourceAssignment, TimeEntry
@@ -28,6 +28,7 @@ CONTRACTS: tuple[Contract, ...] = (
     Contract("billing_status", BillingStatus),
     Contract("billing_command", BillingCommand),
     Contract("forecast_delta", ForecastDelta),
+    Contract("forecast_snapshot", ForecastSnapshot),
     Contract("business_exception", BusinessException),
     Contract("replay_audit", ReplayAudit),
     Contract("accounting_period", AccountingPeriod),

@@ -12,8 +12,9 @@ from app.codec import AvroCodec
 from app.contracts import CONTRACTS
 from app.period_calendar import PeriodCalendar
 from app.scheduling import EventTimeScheduler
-from app.settings import Settings
+from app.settings import Settings, forecast_context
 from app.topics import ERP_ACCOUNTING_PERIODS, PROJECT_PARTITIONS, TopicSpec
+from domain.forecast import ForecastContext
 from domain.records.common import Event
 
 
@@ -37,6 +38,7 @@ class Runtime:
     settings: Settings
     codec: AvroCodec
     periods: PeriodCalendar
+    forecast: ForecastContext
     _topics: dict[tuple[str, ...], faust.TopicT] = field(default_factory=dict)
 
     def topic_name(self, spec: TopicSpec) -> str:
@@ -85,9 +87,17 @@ def create_app(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
         topic_disable_leader=True,
         autodiscover=False,
         ConsumerScheduler=EventTimeScheduler,
+        # On stop and on rebalance Faust clears the stream queues, then (by default) waits for the cleared
+        # records to be acked, which never happens: shutdown and rebalances hang. Unprocessed records are
+        # simply not committed and are read again, which the deterministic rules make harmless.
+        stream_wait_empty=False,
     )
     runtime = Runtime(
-        app=app, settings=settings, codec=codec, periods=PeriodCalendar(settings.closed_periods)
+        app=app,
+        settings=settings,
+        codec=codec,
+        periods=PeriodCalendar(settings.closed_periods),
+        forecast=forecast_context(settings),
     )
 
     @app.task  # type: ignore[untyped-decorator]
@@ -95,10 +105,11 @@ def create_app(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
         await runtime.periods.follow(settings.broker, runtime.topic_name(ERP_ACCOUNTING_PERIODS), codec)
 
     # Imported here: agents and views need the runtime, and the runtime must not import them at module load.
-    from agents import parking_sweeper, project_ledger
+    from agents import forecast_topology, parking_sweeper, project_ledger
     from app import web
 
     ledgers = project_ledger.register(runtime)
     parking_sweeper.register(runtime, ledgers)
-    web.register(runtime, ledgers)
+    plans, forecasts = forecast_topology.register(runtime)
+    web.register(runtime, ledgers, plans, forecasts)
     return runtime

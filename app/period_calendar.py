@@ -1,9 +1,8 @@
 """Which accounting periods are closed: configuration plus everything the ERP published on its topic.
 
-Every worker reads `erp.accounting-periods` whole (one partition, no consumer group) and keeps following
-it, because a closed period concerns every project, whichever worker owns it. Agents wait for `ready`
-(caught up with the topic as it was at start) before their first record, so a restarted worker never
-posts into a period that the ERP had already closed.
+Every worker reads `erp.accounting-periods` whole (one partition, no consumer group) before Faust starts,
+then keeps following it, because a closed period concerns every project, whichever worker owns it: a
+restarted worker never posts into a period that the ERP had already closed.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ class PeriodCalendar:
     def __init__(self, configured: Iterable[str] = ()):
         self._configured = frozenset(configured)
         self._closed: dict[str, set[str]] = {}
-        self.ready = asyncio.Event()
 
     def apply(self, event: AccountingPeriod) -> None:
         """Record one close or reopen; the latest event for a period and entity wins."""
@@ -46,7 +44,29 @@ class PeriodCalendar:
         return self._configured | self._closed.get(ALL_ENTITIES, set()) | own
 
     async def follow(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
-        """Read the topic from the start and keep following it until cancelled."""
+        """Read the topic from the start and keep following it until cancelled; retry on any error."""
+        while True:
+            try:
+                await self._follow_once(bootstrap, topic, codec)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A silent death here would leave closes unknown to this worker until its next start.
+                log.exception("reading %s failed; retrying", topic)
+                await asyncio.sleep(1.0)
+
+    async def load(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
+        """Read the topic as it stands now.
+
+        The worker calls this before Faust starts, so no agent has to wait for it: an agent that awaited
+        before iterating its stream was seen to stall Faust after restarts.
+        """
+        await self._read(bootstrap, topic, codec, until_end=True)
+
+    async def _follow_once(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
+        await self._read(bootstrap, topic, codec, until_end=False)
+
+    async def _read(self, bootstrap: str, topic: str, codec: AvroCodec, until_end: bool) -> None:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
         )
@@ -56,14 +76,10 @@ class PeriodCalendar:
             consumer.assign([partition])
             await consumer.seek_to_beginning(partition)
             end = (await consumer.end_offsets([partition]))[partition]
-            if end == 0:
-                self.ready.set()
-            while True:
+            while not (until_end and await consumer.position(partition) >= end):
                 batch = await consumer.getmany(partition, timeout_ms=1000)
                 for record in batch.get(partition, []):
                     self._apply_raw(codec, record.value or b"", record.offset)
-                    if record.offset + 1 >= end:
-                        self.ready.set()
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()

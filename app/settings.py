@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.kafka_jars import cache_dir
+from domain.forecast import ForecastContext
 
 
 class Settings(BaseModel):
@@ -38,6 +39,9 @@ class Settings(BaseModel):
     )
     park_limit: timedelta = Field(
         timedelta(hours=24), description="How long time for an unknown project waits before it is raised."
+    )
+    forecast_config: Path | None = Field(
+        None, description="JSON file of forecast reference data: capacity calendar, FX rates, markups."
     )
     sweep_interval: timedelta = Field(
         timedelta(minutes=1), description="How often parked items are checked against the park limit."
@@ -73,3 +77,10 @@ def _default_broker() -> str:
     from app.local_kafka import recorded_bootstrap
 
     return recorded_bootstrap() or "127.0.0.1:9092"
+
+
+def forecast_context(settings: Settings) -> ForecastContext:
+    """Load the forecast reference data, or the documented defaults when none is configured."""
+    if settings.forecast_config is None:
+        return ForecastContext()
+    return ForecastContext.model_validate_json(settings.forecast_config.read_bytes())

@@ -84,6 +84,26 @@ FORECAST_DELTAS = TopicSpec(
     "subject_id", "forecast_delta", "FULL_TRANSITIVE", _PUBLISHED, "psflow",
     "Changes of forecast metrics per subject (project or resource) and month.",
 )  # fmt: skip
+FORECAST_SNAPSHOTS = TopicSpec(
+    "forecast.snapshots", PROJECT_PARTITIONS, 3, "compact", FOREVER,
+    "Compacted: the latest value per subject, month and metric, so a planner bootstraps without history.",
+    "subject_type:subject_id:period:metric", "forecast_snapshot", "FULL_TRANSITIVE", _PUBLISHED, "psflow",
+    "Latest forecast value per (subject, period, metric); read from the start it equals the current state.",
+)  # fmt: skip
+_REPARTITION = (
+    "Kept forever for now: a worker may be down for long and must not lose unread records; purging what "
+    "the group has committed (as Kafka Streams does) is the planned optimisation."
+)
+TIME_BY_RESOURCE = TopicSpec(
+    "psflow.time-by-resource", RESOURCE_PARTITIONS, 3, "delete", FOREVER, _REPARTITION,
+    "resource_id", "time_entry", "FULL_TRANSITIVE", _CONSUMED, "psflow",
+    "Internal: psa.time-entries repartitioned by resource for utilization (same bytes, new key).",
+)  # fmt: skip
+ASSIGNMENTS_BY_PROJECT = TopicSpec(
+    "psflow.assignments-by-project", PROJECT_PARTITIONS, 3, "delete", FOREVER, _REPARTITION,
+    "project_id", "resource_assignment", "FULL_TRANSITIVE", _CONSUMED, "psflow",
+    "Internal: psa.resource-assignments repartitioned by project for project forecasts.",
+)  # fmt: skip
 ERP_ACCOUNTING_PERIODS = TopicSpec(
     "erp.accounting-periods", 1, 3, "delete", FOREVER,
     "Kept forever and tiny: every worker reads it whole at start to know which periods are closed.",
@@ -113,8 +133,11 @@ CATALOG: tuple[TopicSpec, ...] = (
     ERP_ACCOUNTING_PERIODS,
     ERP_BILLING_COMMANDS,
     FORECAST_DELTAS,
+    FORECAST_SNAPSHOTS,
     OPS_EXCEPTIONS,
     GOVERNANCE_REPLAY_AUDIT,
+    TIME_BY_RESOURCE,
+    ASSIGNMENTS_BY_PROJECT,
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ import faust
 
 from app.faust_app import create_app
 from app.settings import Settings
+from app.topics import ERP_ACCOUNTING_PERIODS
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +21,10 @@ log = logging.getLogger(__name__)
 def run(settings: Settings) -> int:
     """Run a worker until it is told to stop (SIGINT/SIGTERM stop it cleanly)."""
     runtime = create_app(settings)
+    # Closed periods must be known before the first posting decision, and before Faust starts.
+    asyncio.run(
+        runtime.periods.load(settings.broker, runtime.topic_name(ERP_ACCOUNTING_PERIODS), runtime.codec)
+    )
     running = Path(settings.data_dir) / f"{settings.app_id}.running"
     discard_state_after_crash(running, Path(runtime.app.conf.tabledir))
     running.parent.mkdir(parents=True, exist_ok=True)
@@ -37,10 +43,11 @@ def run(settings: Settings) -> int:
 def discard_state_after_crash(running: Path, tabledir: Path) -> bool:
     """Delete local table state if the last run of this worker did not stop cleanly.
 
-    Under exactly-once, a killed worker's RocksDB may hold writes of transactions Kafka then aborted: its
-    input offsets and changelog records were never committed, so the records are read again, and rules would
-    meet state that already contains them. The changelog (read committed) matches the committed offsets
-    exactly, so the table is rebuilt from it instead. Returns whether state was discarded.
+    A killed worker's RocksDB may hold writes whose changelog transaction Kafka then aborted: their input
+    records are read again and would meet state that already contains them (a stale revision counted twice,
+    a command not re-emitted). The changelog, read committed, matches the committed offsets exactly, so the
+    tables are rebuilt from it. After a clean stop local state equals committed state, because agents save
+    state only once outputs are acknowledged and ack without awaiting anything in between.
     """
     if not running.exists():
         return False

@@ -69,13 +69,15 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     )
     runtime = create_app(settings, AvroCodec.from_directory())
     runtime.app.finalize()
-    runtime.periods.ready.set()  # no broker here: no period topic to catch up with
     agent = runtime.app.agents["project-ledger"]
     harness_sent: dict[str, list[Any]] = {}
 
-    def capture(name: str) -> Callable[..., Awaitable[None]]:
-        async def send(*, key: bytes | None = None, value: bytes, **_: Any) -> None:
+    def capture(name: str) -> Callable[..., Awaitable[asyncio.Future[None]]]:
+        async def send(*, key: bytes | None = None, value: bytes, **_: Any) -> asyncio.Future[None]:
             harness_sent.setdefault(name, []).append(value)
+            acknowledged: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            acknowledged.set_result(None)
+            return acknowledged
 
         return send
 

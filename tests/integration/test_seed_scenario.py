@@ -27,13 +27,13 @@ async def _send(kafka_io: KafkaIO, feed: Feed) -> None:
         await kafka_io.send(spec, key, record)
 
 
-async def _commands_by_id(kafka_io: KafkaIO, at_least: int) -> dict[str, list[bytes]]:
+async def _commands_by_id(kafka_io: KafkaIO, at_least: int, timeout_s: float = 90) -> dict[str, list[bytes]]:
     """Read committed commands until `at_least` distinct ids are there; return every copy of each."""
 
     def distinct(records: list[Any]) -> int:
         return len({kafka_io.codec.decode_any(r.value).command_id for r in records})
 
-    raw = await kafka_io.read(ERP_BILLING_COMMANDS, lambda rs: distinct(rs) >= at_least, timeout_s=90)
+    raw = await kafka_io.read(ERP_BILLING_COMMANDS, lambda rs: distinct(rs) >= at_least, timeout_s=timeout_s)
     copies: dict[str, list[bytes]] = defaultdict(list)
     for r in raw:
         copies[kafka_io.codec.decode_any(r.value).command_id].append(r.value)
@@ -88,12 +88,20 @@ async def test_sigterm_and_sigkill_mid_scenario_lose_nothing_and_change_nothing(
 
     await _send(kafka_io, feed[6:11])
     second = start_worker("w1")  # same host, same state folder, as a restarted pod would have
-    await _commands_by_id(kafka_io, at_least=8)
+    try:
+        await _commands_by_id(kafka_io, at_least=8, timeout_s=30)
+    except AssertionError:
+        print("HEALTH", second.get("/health"))
+        raise
     second.stop(signal.SIGKILL)
 
     await _send(kafka_io, feed[11:] + erp_feed())
     third = start_worker("w1")
-    copies = await _commands_by_id(kafka_io, at_least=len(EXPECTED_IDS))
+    try:
+        copies = await _commands_by_id(kafka_io, at_least=len(EXPECTED_IDS), timeout_s=40)
+    except AssertionError:
+        print("HEALTH3", third.get("/health"))
+        raise
 
     assert set(copies) == EXPECTED_IDS
     assert {cid: len(set(c)) for cid, c in copies.items() if len(set(c)) > 1} == {}

@@ -1,0 +1,70 @@
+"""Run forecast rules over a keyed stream: decode, load state, apply, save, send deltas and exceptions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, TypeVar
+
+from agents.intake import decode, source_record
+from agents.outbox import Outbox
+from app.faust_app import Runtime
+from app.metrics import PROCESSING_SECONDS
+from domain.forecast import ProjectForecastState, ResourcePlan, Step
+from domain.records.common import Event
+from domain.records.ops import BusinessException
+from tables.json_table import JsonTable
+
+S = TypeVar("S", ResourcePlan, ProjectForecastState)
+
+
+# A forecast rule: `(state, event, ctx, *, as_of) -> Step`, each for its own event type.
+Rule = Callable[..., Step[S]]
+
+
+def register_forecast_agent(
+    runtime: Runtime,
+    name: str,
+    channel: Any,
+    models: Mapping[str, type[Event]],
+    rules: Mapping[type[Event], Rule[S]],
+    table: JsonTable[S],
+    key_of: Callable[[Event], str],
+    new_state: Callable[[str], S],
+    quarantined: frozenset[str],
+) -> None:
+    """Declare an agent applying `rules` to the records of `channel`, keeping state in `table`.
+
+    `models` names the record type of each topic. A record that does not decode is quarantined here only
+    if its topic is in `quarantined`: the project-ledger agent already reports bad records of the topics it
+    shares with this agent, and one bad record must make one exception, not one per agent.
+    """
+    outbox = Outbox(runtime)
+    latency = PROCESSING_SECONDS.labels(name)
+
+    @runtime.app.agent(channel, name=name)
+    async def apply_rules(stream: Any) -> AsyncIterator[int]:
+        async for event in stream.events():
+            started = time.perf_counter()
+            source = source_record(event)
+            record = decode(runtime.codec, source, models[source.topic])
+            if isinstance(record, BusinessException):
+                if source.topic in quarantined:
+                    await outbox.exception(record)
+                await outbox.delivered()
+                yield 0
+                continue
+            key = key_of(record)
+            # Event time, not the wall clock, says which months are closed: a replay computes the same values.
+            step = rules[type(record)](
+                table.get(key) or new_state(key), record, runtime.forecast, as_of=record.occurred_at
+            )
+            for delta in step.deltas:
+                await outbox.delta(delta)
+            for exception in step.exceptions:
+                await outbox.exception(exception)
+            await outbox.delivered()
+            yield len(step.deltas)
+            # Saved after the outputs are acknowledged and with no await before the ack: see project_ledger.
+            table.put(key, step.state)
+            latency.observe(time.perf_counter() - started)

@@ -1,0 +1,171 @@
+"""`reset`: rebuild the worker group's state, as Faust needs it; a dry run unless told to execute.
+
+From the start (the default): the group's committed input offsets go to each partition's first offset, each
+key of each table changelog of the group gets a tombstone (changelogs are compacted, so delete-records is
+refused; a tombstone is how Faust itself deletes a key on recovery) and the local RocksDB tables are removed,
+so restarted workers recover empty tables and rebuild every ledger from the inputs. Commands
+re-emitted on the way carry the ids they had, which the ERP drops as duplicates.
+
+From a time: only the input offsets move (to each partition's first record at or after the time); ledgers
+keep their state and every rule skips what it already applied, so this re-consumes what came after the time
+(after a bug fix, say) without rebuilding state as of that time: a compacted changelog holds no history.
+
+Refused while the group has members, like kafka-consumer-groups --reset-offsets: a live worker would
+overwrite the offsets and keep serving the state being deleted. Local state lives on each worker host:
+pass every host's data dir, or run reset on each.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import OffsetAndMetadata, TopicPartition
+
+from domain.records.governance import ReplayAction, ReplayResult
+from replay.audit import Action, ReplayEnv, publish
+from replay.kafka_read import Raw, Reader, Slice, committed
+from replay.selection import LEDGER_INPUTS
+
+
+class GroupActive(Exception):
+    """The worker group has members; reset must wait for every worker to stop."""
+
+
+@dataclass
+class ResetPlan:
+    """What a reset does (or would do)."""
+
+    group: str
+    offsets: dict[TopicPartition, tuple[int, int]] = field(default_factory=dict)  # (committed, target)
+    tombstones: list[tuple[TopicPartition, bytes]] = field(default_factory=list)  # changelog keys to delete
+    state_dirs: list[Path] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """Render the plan like kafka-consumer-groups does."""
+        out = [f"group {self.group}"]
+        for tp, (now, target) in sorted(self.offsets.items(), key=lambda i: (i[0].topic, i[0].partition)):
+            if now != target:
+                out.append(f"  offset {tp.topic}:{tp.partition} {now} -> {target}")
+        for topic in sorted({tp.topic for tp, _ in self.tombstones}):
+            keys = sum(1 for tp, _ in self.tombstones if tp.topic == topic)
+            out.append(f"  tombstone {keys} key(s) of {topic}")
+        out += [f"  remove local state {d}" for d in self.state_dirs]
+        return out
+
+
+async def members(bootstrap: str, group: str) -> list[str]:
+    """Return the member ids of a consumer group (empty when no worker runs)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="psflow-replay")
+    await admin.start()
+    try:
+        responses = await admin.describe_consumer_groups([group])
+    finally:
+        await admin.close()
+    found: list[str] = []
+    for response in responses:
+        for described in response.to_object()["groups"]:
+            found += [m["member_id"] for m in described["members"]]
+    return found
+
+
+def state_dirs(data_dirs: list[Path]) -> list[Path]:
+    """Return the Faust table folders (<data dir>/v<app version>/tables) present under the data dirs."""
+    return sorted(p for d in data_dirs for p in d.glob("v*/tables") if p.is_dir())
+
+
+async def prepare(env: ReplayEnv, data_dirs: list[Path], to: datetime | None) -> ResetPlan:
+    """Work out the reset without changing anything."""
+    plan = ResetPlan(env.group)
+    tps = [TopicPartition(env.name(s), p) for s in LEDGER_INPUTS for p in range(s.partitions)]
+    async with Reader(env.bootstrap) as reader:
+        bounds = await reader.bounds(tps)
+        targets = {tp: b[0] for tp, b in bounds.items()} if to is None else await reader.offset_at(tps, to)
+        if to is None:
+            logs = [
+                TopicPartition(t, p)
+                for t in await _changelogs(env)
+                for p in range(LEDGER_INPUTS[0].partitions)
+            ]
+            plan.tombstones = _live_keys(
+                await reader.read(
+                    Slice(tp.topic, tp.partition, *b) for tp, b in (await reader.bounds(logs)).items()
+                )
+            )
+            plan.state_dirs = state_dirs(data_dirs)
+    now = await committed(env.bootstrap, env.group, tps)
+    plan.offsets = {tp: (now[tp], targets[tp]) for tp in tps}
+    return plan
+
+
+def _live_keys(records: list[Raw]) -> list[tuple[TopicPartition, bytes]]:
+    """Return the (partition, key) of every key whose latest changelog record is not a tombstone."""
+    latest: dict[tuple[TopicPartition, bytes], bool] = {}
+    for record in records:
+        if record.key is not None:
+            latest[(TopicPartition(record.topic, record.partition), record.key)] = record.value is not None
+    return sorted((k for k, alive in latest.items() if alive), key=lambda k: (k[0].partition, k[1]))
+
+
+async def _changelogs(env: ReplayEnv) -> list[str]:
+    """Return the group's table changelogs: Faust names them "<app id>-<table>-changelog"."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=env.bootstrap, client_id="psflow-replay")
+    await admin.start()
+    try:
+        topics = await admin.list_topics()
+    finally:
+        await admin.close()
+    return sorted(t for t in topics if t.startswith(f"{env.group}-") and t.endswith("-changelog"))
+
+
+async def execute(env: ReplayEnv, plan: ResetPlan) -> None:
+    """Apply a reset plan: offsets, changelog, local state (refused if a worker joined meanwhile)."""
+    if await members(env.bootstrap, env.group):
+        raise GroupActive(f"group {env.group} has active members: stop every worker first")
+    consumer = AIOKafkaConsumer(bootstrap_servers=env.bootstrap, group_id=env.group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(plan.offsets))
+        await consumer.commit({tp: OffsetAndMetadata(target, "") for tp, (_, target) in plan.offsets.items()})
+    finally:
+        await consumer.stop()
+    producer = AIOKafkaProducer(bootstrap_servers=env.bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        # Same partition as the value it deletes: Faust recovers each table partition from its own.
+        for tp, key in plan.tombstones:
+            await producer.send(tp.topic, value=None, key=key, partition=tp.partition)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    for folder in plan.state_dirs:
+        shutil.rmtree(folder)
+
+
+async def reset(
+    env: ReplayEnv, data_dirs: list[Path], to: datetime | None, run: bool, operator: str, reason: str
+) -> ResetPlan:
+    """Check the group is idle, print the reset, execute it if `run`, and audit it."""
+    scope = f'{{"group": "{env.group}", "to": "{"start" if to is None else to.isoformat()}"}}'
+    action = Action(f"rst-{env.group}", ReplayAction.RESET, operator, reason, selection=scope)
+    active = await members(env.bootstrap, env.group)
+    if active:
+        message = f"group {env.group} has {len(active)} active member(s): stop every worker first"
+        await publish(env, action.record(ReplayResult.REFUSED, {"members": len(active)}, message=message))
+        raise GroupActive(message)
+    plan = await prepare(env, data_dirs, to)
+    print("\n".join(plan.lines()))
+    if run:
+        await execute(env, plan)
+    counts = {
+        "partitions_reset": sum(1 for now, target in plan.offsets.values() if now != target),
+        "table_keys_deleted": len(plan.tombstones),
+        "state_dirs_removed": len(plan.state_dirs),
+    }
+    result = ReplayResult.SUCCEEDED if run else ReplayResult.DRY_RUN
+    await publish(env, action.record(result, counts, message=None if run else "dry run: add --execute"))
+    return plan

@@ -1,0 +1,116 @@
+"""Read what the sandbox and the diff need: subjects' inputs as the worker consumed them, live commands."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aiokafka.structs import TopicPartition
+
+from app.codec import DecodeError
+from app.contracts import CONTRACTS
+from app.period_calendar import PeriodCalendar
+from app.topics import ERP_ACCOUNTING_PERIODS, ERP_BILLING_COMMANDS, TopicSpec
+from domain.ledger.messages import InboundRecord
+from domain.records.common import SourceRef
+from domain.records.erp import AccountingPeriod, BillingCommand
+from replay.audit import ReplayEnv
+from replay.kafka_read import Reader, Slice, committed
+from replay.sandbox import SourceEvent
+from replay.selection import LEDGER_INPUTS, partition_for
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The subjects' input events up to the worker group's committed offsets, and that cut."""
+
+    events: dict[str, list[SourceEvent]]
+    cut: dict[str, int]
+    undecodable: int
+    unconsumed: int
+
+
+def _tp_name(tp: TopicPartition) -> str:
+    return f"{tp.topic}:{tp.partition}"
+
+
+def subject_partitions(env: ReplayEnv, spec: TopicSpec, subjects: Iterable[str]) -> list[TopicPartition]:
+    """Return the partitions of a project-keyed topic that hold the subjects."""
+    parts = sorted({partition_for(s, spec.partitions) for s in subjects})
+    return [TopicPartition(env.name(spec), p) for p in parts]
+
+
+async def read_inputs(
+    env: ReplayEnv, reader: Reader, subjects: tuple[str, ...], to_end: bool = False
+) -> Inputs:
+    """Read the subjects' full input history, up to what the worker group has committed (or all of it).
+
+    Cutting at the group's committed offsets compares like with like: the worker acknowledges a record's
+    outputs before committing past it, so every command of the inputs before the cut is on the topic. The
+    subjects' records past the cut are counted as `unconsumed`: their commands may or may not be out yet,
+    so `apply` refuses a preview that saw any.
+    """
+    models = {c.subject: c.model for c in CONTRACTS}
+    tps = [tp for spec in LEDGER_INPUTS for tp in subject_partitions(env, spec, subjects)]
+    bounds = await reader.bounds(tps)
+    done = (
+        {tp: b[1] for tp, b in bounds.items()} if to_end else await committed(env.bootstrap, env.group, tps)
+    )
+    cut = {tp: min(done[tp], bounds[tp][1]) for tp in tps}
+    raw = await reader.read(Slice(tp.topic, tp.partition, *bounds[tp]) for tp in tps)
+    expected = {env.name(spec): models[spec.value_subject] for spec in LEDGER_INPUTS}
+    wanted = set(subjects)
+    events: dict[str, list[SourceEvent]] = defaultdict(list)
+    undecodable = unconsumed = 0
+    for record in raw:
+        if record.offset >= cut[TopicPartition(record.topic, record.partition)]:
+            unconsumed += (record.key or b"").decode(errors="replace") in wanted
+            continue
+        try:
+            value = env.codec.decode(record.value or b"", expected[record.topic])
+        except DecodeError:
+            undecodable += 1  # already on ops.exceptions, where `redrive` picks it up
+            continue
+        project = getattr(value, "project_id", None)
+        if project not in wanted:
+            continue
+        inbound: InboundRecord = value  # type: ignore[assignment]  # every ledger input is an InboundRecord
+        source = SourceRef(
+            event_id=value.event_id, topic=record.topic, partition=record.partition, offset=record.offset
+        )
+        events[str(project)].append(SourceEvent(inbound, source, record.timestamp))
+    return Inputs(dict(events), {_tp_name(tp): c for tp, c in cut.items()}, undecodable, unconsumed)
+
+
+async def read_commands(
+    env: ReplayEnv, reader: Reader, subjects: tuple[str, ...], since: dict[str, int] | None = None
+) -> tuple[dict[str, list[BillingCommand]], dict[str, int]]:
+    """Return the subjects' committed commands in issue order (from `since`, else the start), and ends."""
+    tps = subject_partitions(env, ERP_BILLING_COMMANDS, subjects)
+    bounds = await reader.bounds(tps)
+    starts = {tp: (since or {}).get(_tp_name(tp), bounds[tp][0]) for tp in tps}
+    raw = await reader.read(Slice(tp.topic, tp.partition, starts[tp], bounds[tp][1]) for tp in tps)
+    wanted = set(subjects)
+    by_project: dict[str, list[BillingCommand]] = defaultdict(list)
+    for record in sorted(raw, key=lambda r: (r.partition, r.offset)):
+        try:
+            command = env.codec.decode(record.value or b"", BillingCommand)
+        except DecodeError:
+            continue
+        if command.project_id in wanted:
+            by_project[command.project_id].append(command)
+    return dict(by_project), {_tp_name(tp): b[1] for tp, b in bounds.items()}
+
+
+async def read_calendar(env: ReplayEnv, reader: Reader) -> PeriodCalendar:
+    """Return the closed periods: configured ones plus everything the ERP published."""
+    calendar = PeriodCalendar(env.closed_periods)
+    tp = TopicPartition(env.name(ERP_ACCOUNTING_PERIODS), 0)
+    first, end = (await reader.bounds([tp]))[tp]
+    for record in await reader.read([Slice(tp.topic, 0, first, end)]):
+        try:
+            calendar.apply(env.codec.decode(record.value or b"", AccountingPeriod))
+        except DecodeError:
+            continue
+    return calendar

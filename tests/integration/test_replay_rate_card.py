@@ -1,0 +1,231 @@
+"""Drill: a wrong rate card was in force; plan, preview, apply, apply again, history — through real Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from aiokafka.structs import TopicPartition
+
+from app.codec import AvroCodec, load_versions
+from app.topics import ERP_BILLING_COMMANDS, PSA_PROJECTS, PSA_TIME_ENTRIES
+from domain.records.erp import BillingCommand
+from domain.records.governance import ReplayAction, ReplayResult
+from domain.records.psa import BillRate, ProjectContract, TimeEntry
+from replay import plan as plans
+from replay import preview as previews
+from replay.apply import Refused, apply
+from replay.audit import ReplayEnv, history
+from replay.kafka_read import Reader, committed
+from replay.selection import LEDGER_INPUTS, Selection
+from tests.factories import contract, envelope, play, time_entry
+from tests.integration.kafka_io import KafkaIO
+from tests.integration.workers import WorkerProcess
+
+pytestmark = pytest.mark.integration
+
+JAN1, MAR1 = date(2026, 1, 1), date(2026, 3, 1)
+RIGHT = (
+    BillRate(role="consultant", rate=Decimal("150.00"), effective_from=JAN1),
+    BillRate(role="consultant", rate=Decimal("165.00"), effective_from=MAR1),
+)
+# The typo: 1500 instead of 165 from March on.
+WRONG = (RIGHT[0], BillRate(role="consultant", rate=Decimal("1500.00"), effective_from=MAR1))
+
+
+def replay_env(kafka_io: KafkaIO, codec: AvroCodec | None = None, avro_dir: Path | None = None) -> ReplayEnv:
+    """Return the replay environment of the test's namespace and worker group (see start_worker)."""
+    versions = load_versions(avro_dir) if avro_dir else load_versions()
+    return ReplayEnv(
+        bootstrap=kafka_io.bootstrap,
+        prefix=kafka_io.prefix,
+        group=f"psflow-{kafka_io.prefix.rstrip('.')}",
+        codec=codec or kafka_io.codec,
+        index=plans.SchemaIndex(versions),
+    )
+
+
+async def wait_consumed(env: ReplayEnv, timeout_s: float = 60) -> None:
+    """Poll until the worker group has committed every record of the ledger's inputs."""
+    tps = [TopicPartition(env.name(s), p) for s in LEDGER_INPUTS for p in range(s.partitions)]
+    deadline = time.monotonic() + timeout_s
+    async with Reader(env.bootstrap) as reader:
+        while True:
+            ends = {tp: b[1] for tp, b in (await reader.bounds(tps)).items()}
+            done = await committed(env.bootstrap, env.group, tps)
+            if all(done[tp] >= ends[tp] for tp in tps):
+                return
+            assert time.monotonic() < deadline, f"group never caught up: {done} of {ends}"
+            await asyncio.sleep(0.2)  # polling interval
+
+
+async def commands_of(kafka_io: KafkaIO, count: int) -> list[BillingCommand]:
+    """Read at least `count` committed commands, in partition offset order."""
+    raw = await kafka_io.read(ERP_BILLING_COMMANDS, lambda rs: len(rs) >= count)
+    return [
+        kafka_io.codec.decode(r.value, BillingCommand)
+        for r in sorted(raw, key=lambda r: (r.partition, r.offset))
+    ]
+
+
+def sums(commands: list[BillingCommand]) -> dict[str, Decimal]:
+    """Return the net amount of each project's commands (each id once, as the ERP counts them)."""
+    total: dict[str, Decimal] = defaultdict(Decimal)
+    for cmd in {c.command_id: c for c in commands}.values():
+        total[cmd.project_id] += cmd.amount
+    return dict(total)
+
+
+def _contract(project: str, version: int, rates: tuple[BillRate, ...]) -> ProjectContract:
+    return contract(project, contract_version=version, bill_rates=rates, envelope=envelope("contract"))
+
+
+def _time(project: str, entry: str, day: date, hours: str) -> TimeEntry:
+    return time_entry(project, entry_id=entry, work_date=day, hours=Decimal(hours))
+
+
+def feed() -> list[tuple[str, ProjectContract | TimeEntry]]:
+    """P-A runs on the wrong card until v2 corrects it from March 1; P-B is right throughout."""
+    return [
+        ("P-A", _contract("P-A", 1, WRONG)),
+        ("P-B", _contract("P-B", 1, RIGHT)),
+        ("P-A", _time("P-A", "TE-A1", date(2026, 2, 27), "8.00")),  # before March: 150, right
+        ("P-A", _time("P-A", "TE-A2", date(2026, 3, 2), "8.00")),  # 1500 charged, 165 right
+        ("P-B", _time("P-B", "TE-B1", date(2026, 3, 2), "8.00")),
+        ("P-A", _time("P-A", "TE-A3", date(2026, 3, 3), "4.00")),  # 1500 charged, 165 right
+        ("P-A", _contract("P-A", 2, RIGHT)),  # the approved correction, effective March 1
+        ("P-A", _time("P-A", "TE-A4", date(2026, 3, 4), "2.00")),  # after v2: 165, right
+    ]
+
+
+def clean_run_sums(records: list[tuple[str, ProjectContract | TimeEntry]]) -> dict[str, Decimal]:
+    """Return what the domain posts per project had the right card been in force from the start."""
+    out: dict[str, Decimal] = {}
+    for project in ("P-A", "P-B"):
+        mine = [r for key, r in records if key == project]
+        mine = [
+            r.model_copy(update={"bill_rates": RIGHT}) if isinstance(r, ProjectContract) else r for r in mine
+        ]
+        out[project] = sum((c.amount for c in play(*mine).commands), Decimal("0.00"))
+    return out
+
+
+async def send(kafka_io: KafkaIO, records: list[tuple[str, ProjectContract | TimeEntry]]) -> None:
+    for key, record in records:
+        spec = PSA_PROJECTS if isinstance(record, ProjectContract) else PSA_TIME_ENTRIES
+        await kafka_io.send(spec, key, record)
+
+
+def cli(kafka_io: KafkaIO, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `psflow replay ...` as an operator would, in the test's namespace."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PSFLOW_")}
+    env.update(
+        PSFLOW_BROKER=kafka_io.bootstrap,
+        PSFLOW_TOPIC_PREFIX=kafka_io.prefix,
+        PSFLOW_APP_ID=f"psflow-{kafka_io.prefix.rstrip('.')}",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "replay", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_wrong_rate_card_is_corrected_once_and_audited(
+    kafka_io: KafkaIO, start_worker: Callable[..., WorkerProcess], tmp_path: Path
+) -> None:
+    records = feed()
+    await send(kafka_io, records)
+    start_worker()
+    env = replay_env(kafka_io)
+    live = await commands_of(kafka_io, 7)  # 2 schedules, 5 charges
+    await wait_consumed(env)
+    assert sums(live) == {"P-A": Decimal("19530.00"), "P-B": Decimal("1320.00")}
+
+    plan_file = tmp_path / "plan.json"
+    planned = cli(kafka_io, "plan", "--project", "P-A", "--project", "P-B", "--out", str(plan_file))
+    assert planned.returncode == 0, planned.stderr
+    plan = plans.load(plan_file)
+    assert plan.subjects == ("P-A", "P-B")
+    assert plan.matched == {"psa.projects": 3, "psa.time-entries": 5}
+
+    previewed = cli(
+        kafka_io, "preview", "--plan", str(plan_file), "--operator", "ana", "--reason", "rate typo"
+    )
+    assert previewed.returncode == 1, previewed.stderr  # the diff is not empty
+    preview = previews.load(previews.preview_path(plan_file))
+    by_project = {p.project_id: p for p in preview.projects}
+    assert by_project["P-B"].corrections == ()
+    expected = [
+        ("cmd:TE-A2:r1:REVERSE_TIME_CHARGE", Decimal("-12000.00")),
+        ("cmd:TE-A2:r1:POST_TIME_CHARGE:fix-", Decimal("1320.00")),
+        ("cmd:TE-A3:r1:REVERSE_TIME_CHARGE", Decimal("-6000.00")),
+        ("cmd:TE-A3:r1:POST_TIME_CHARGE:fix-", Decimal("660.00")),
+    ]
+    got = [(c.command_id, c.amount) for c in preview.commands()]
+    assert [(cid[: len(e)], amount) for (cid, amount), (e, _) in zip(got, expected, strict=True)] == expected
+    assert all(c.replay_id == plan.replay_id for c in preview.commands())
+    assert by_project["P-A"].net == Decimal("-16020.00")
+
+    refused = cli(kafka_io, "apply", "--plan", str(plan_file), "--operator", "ana")
+    assert refused.returncode == 2 and "--reason" in refused.stderr
+
+    applied = cli(kafka_io, "apply", "--plan", str(plan_file), "--operator", "ana", "--reason", "rate typo")
+    assert applied.returncode == 0, applied.stderr
+    after = await commands_of(kafka_io, 11)
+    assert sums(after) == clean_run_sums(records) == {"P-A": Decimal("3510.00"), "P-B": Decimal("1320.00")}
+
+    again = cli(kafka_io, "apply", "--plan", str(plan_file), "--operator", "ana", "--reason", "rate typo")
+    assert again.returncode == 0, again.stderr
+    assert "0 emitted" in again.stdout
+    assert len(await commands_of(kafka_io, 11)) == 11
+
+    listed = cli(kafka_io, "history", "--json")
+    runs = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [(r["action"], r["result"], r["counts"].get("emitted")) for r in runs] == [
+        ("PREVIEW", "DRY_RUN", None),
+        ("APPLY", "SUCCEEDED", 4),
+        ("APPLY", "SUCCEEDED", 0),
+    ]
+    assert {r["operator"] for r in runs} == {"ana"} and runs[1]["plan_hash"] == plan.content_hash
+
+
+async def test_apply_refuses_an_edited_plan_and_new_outputs_since_the_preview(
+    kafka_io: KafkaIO, start_worker: Callable[..., WorkerProcess], tmp_path: Path
+) -> None:
+    await send(kafka_io, feed())
+    start_worker()
+    env = replay_env(kafka_io)
+    await commands_of(kafka_io, 7)
+    await wait_consumed(env)
+    async with Reader(env.bootstrap) as reader:
+        selection = Selection(topics=("psa.time-entries",), projects=("P-A",))
+        plan = await plans.build(reader, selection, env.prefix, env.codec, env.index, datetime.now(UTC))
+    plan_file = tmp_path / "plan.json"
+    plans.save(plan, plan_file)
+    previews.save(await previews.compute(env, plan), previews.preview_path(plan_file))
+
+    edited = tmp_path / "edited.json"
+    edited.write_text(plan_file.read_text().replace('"P-A"', '"P-B"'))
+    with pytest.raises(Refused, match="content hash"):
+        await apply(env, edited, "ana", "why", preview_file=previews.preview_path(plan_file))
+
+    await send(kafka_io, [("P-A", _time("P-A", "TE-A5", date(2026, 3, 5), "1.00"))])
+    await commands_of(kafka_io, 8)
+    with pytest.raises(Refused, match="new commands since the preview"):
+        await apply(env, plan_file, "ana", "why")
+
+    refusals = await history(env)
+    assert [(a.action, a.result) for a in refusals] == [(ReplayAction.APPLY, ReplayResult.REFUSED)] * 2
