@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt unit integration kafka-up kafka-down kafka-status topics worker bench clean
+.PHONY: help install run test lint fmt unit integration kafka-up kafka-down kafka-status topics worker bench bench-replay clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,8 +56,11 @@ topics: $(STAMP) ## Create missing catalog topics and report drift
 worker: $(STAMP) ## Run one worker against the configured broker (PSFLOW_* env)
 	$(BIN)/psflow worker
 
-bench: $(STAMP) ## Run the pipeline benchmark against the local broker
+bench: $(STAMP) ## Run the pipeline benchmark (psflow next to a decode-and-forward Faust agent)
 	$(BIN)/python -m benchmarks.pipeline
+
+bench-replay: $(STAMP) ## Run the replay benchmark (plan and preview next to a raw aiokafka read)
+	$(BIN)/python -m benchmarks.replay
 
 clean: ## Remove the venv and caches (not the Kafka jar cache in .cache/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

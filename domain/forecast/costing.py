@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -12,6 +12,7 @@ from typing import NamedTuple, TypeVar
 from domain.forecast.calendar import month_bounds, period_of
 from domain.forecast.config import ForecastContext
 from domain.forecast.state import ActualTime, ContractTerms
+from domain.ledger.rates import select_bill_rate, select_cost_rate
 from domain.records.psa import BillRate, CostRate, ResourceAssignment
 
 _Rate = TypeVar("_Rate", BillRate, CostRate)
@@ -28,21 +29,9 @@ class CostLine(NamedTuple):
     entity: str
 
 
-def _latest(rates: Iterable[_Rate], on: date) -> _Rate | None:
-    """Return the rate with the latest effective date on or before `on`; of equal dates the last listed."""
-    best: _Rate | None = None
-    for rate in rates:
-        if rate.effective_from <= on and (best is None or rate.effective_from >= best.effective_from):
-            best = rate
-    return best
-
-
 def bill_rate(terms: ContractTerms, resource_id: str, role: str, on: date) -> Decimal | None:
-    """Return the bill rate of a resource in a role on a day: its own rate for the role, else the role's."""
-    own = _latest((r for r in terms.bill_rates if r.resource_id == resource_id and r.role == role), on)
-    general = _latest((r for r in terms.bill_rates if r.resource_id is None and r.role == role), on)
-    chosen = own or general
-    return None if chosen is None else chosen.rate
+    """Return the bill rate of a resource in a role on a day, by the ledger's one rate-card rule."""
+    return select_bill_rate(terms.bill_rates, resource_id, role, on)
 
 
 def actual_cost(
@@ -64,14 +53,10 @@ def actual_cost(
         return CostLine(
             period, actual.hours * chosen.cost_rate, chosen.cost_currency, chosen.home_legal_entity
         )
-    own = _latest((r for r in terms.cost_rates if r.resource_id == actual.resource_id), actual.work_date)
-    general = _latest(
-        (r for r in terms.cost_rates if r.resource_id is None and r.role == actual.role), actual.work_date
-    )
-    chosen_rate = own or general
-    if chosen_rate is None:
+    rate = select_cost_rate(terms.cost_rates, actual.resource_id, actual.role, actual.work_date)
+    if rate is None:
         return None
-    return CostLine(period, actual.hours * chosen_rate.rate, terms.currency, terms.legal_entity)
+    return CostLine(period, actual.hours * rate, terms.currency, terms.legal_entity)
 
 
 @dataclass
