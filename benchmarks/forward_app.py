@@ -40,6 +40,10 @@ def build(settings: Settings) -> faust.App:
         settings.topic_prefix + ERP_BILLING_COMMANDS.name, key_serializer="raw", value_serializer="raw"
     )
 
+    @app.page("/health")
+    async def health(view: Any, request: Any) -> Any:
+        return view.json({"ready": True})
+
     @app.agent(source, name="forward")
     async def forward(stream: Any) -> None:
         async for event in stream.events():

@@ -95,21 +95,38 @@ def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[object]:
     return [TopicPartition(topic, p) for p in range(PSA_PROJECTS.partitions)]
 
 
-async def drain_rate(bootstrap: str, group: str, prefix: str, worker: subprocess.Popen[bytes]) -> float:
-    """Poll the group's committed offsets; return records/s from first progress to fully drained."""
-    started: float | None = None
-    first_done = 0
+async def drain_rate(
+    bootstrap: str, group: str, prefix: str, worker: subprocess.Popen[bytes], port: int
+) -> tuple[float, int]:
+    """Return (records/s from the worker's readiness to fully drained, records); poll, never sleep blindly."""
+    ready_at = await _ready(port, worker)
     while True:
         if worker.poll() is not None:
             raise RuntimeError(f"worker exited with {worker.returncode}")
         done, total = await committed_progress(bootstrap, group, prefix)
-        now = time.monotonic()
-        if started is None and done > 0:
-            started, first_done = now, done
-        if total and done >= total and started is not None:
-            elapsed = max(now - started, 1e-3)
-            return (done - first_done) / elapsed if done > first_done else total / elapsed
+        if total and done >= total:
+            return total / max(time.monotonic() - ready_at, 1e-3), total
         await asyncio.sleep(0.25)  # polling interval
+
+
+def _answers(port: int) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+async def _ready(port: int, worker: subprocess.Popen[bytes]) -> float:
+    while True:
+        if worker.poll() is not None:
+            raise RuntimeError(f"worker exited with {worker.returncode}")
+        if await asyncio.to_thread(_answers, port):
+            return time.monotonic()
+        await asyncio.sleep(0.05)  # polling interval
 
 
 def run_one(
@@ -122,15 +139,17 @@ def run_one(
     asyncio.run(produce(bootstrap, prefix, feed, codec))
     data_dir = tempfile.mkdtemp(prefix=f"psflow-bench-{label}-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PSFLOW_")}
+    port = _free_port()
     env.update(
         PSFLOW_BROKER=bootstrap, PSFLOW_APP_ID=group, PSFLOW_TOPIC_PREFIX=prefix,
-        PSFLOW_DATA_DIR=data_dir, PSFLOW_WEB_PORT=str(_free_port()), PSFLOW_LOG_LEVEL="warning",
+        PSFLOW_DATA_DIR=data_dir, PSFLOW_WEB_PORT=str(port), PSFLOW_LOG_LEVEL="warning",
     )  # fmt: skip
     log = Path(data_dir) / "worker.log"
     with log.open("wb") as out:
         worker = subprocess.Popen([sys.executable, "-m", module, "worker"], env=env, stdout=out, stderr=out)
         try:
-            return asyncio.run(drain_rate(bootstrap, group, prefix, worker))
+            rate, _ = asyncio.run(drain_rate(bootstrap, group, prefix, worker, port))
+            return rate
         finally:
             worker.terminate()
             worker.wait(timeout=60)
