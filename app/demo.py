@@ -48,7 +48,7 @@ def _wait_ready(port: int, worker: subprocess.Popen[bytes], timeout_s: float = 1
                 if response.status == 200:
                     return
         except OSError:
-            pass
+            pass  # not listening yet: poll again
         time.sleep(0.3)  # polling interval
     raise SystemExit("the worker did not become ready")
 
@@ -118,7 +118,7 @@ def run_demo(web_port: int) -> int:
         )
         worker.wait()
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C is how the user stops the demo: stop everything below
     finally:
         # Ctrl-C reaches the whole process group (the worker too) and impatient users press it twice:
         # ignore it while shutting down so the broker is always stopped.
