@@ -12,11 +12,12 @@ from agents.intake import decode, source_record, source_ref
 from agents.outbox import Outbox
 from app.faust_app import Runtime
 from app.metrics import PROCESSING_SECONDS
-from app.topics import ERP_BILLING_STATUS, PSA_MILESTONES, PSA_PROJECTS, PSA_TIME_ENTRIES
+from app.topics import ERP_BILLING_STATUS, PROJECT_PARTITIONS, PSA_MILESTONES, PSA_PROJECTS, PSA_TIME_ENTRIES
 from domain.ledger import Context, Inbound, ProjectLedger, decide
 from domain.quarantine import quarantine
 from domain.records.erp import BillingCommand
 from domain.records.ops import BusinessException, ExceptionReason
+from tables.applied_offsets import AppliedOffsets
 from tables.project_ledgers import ProjectLedgers, project_ledgers
 
 # One agent for every project-keyed input: a project's events are then handled one at a time, in
@@ -35,6 +36,7 @@ class Outcome:
 def register(runtime: Runtime) -> ProjectLedgers:
     """Declare the project ledger table and the agent that keeps it."""
     ledgers = project_ledgers(runtime.app)
+    applied = AppliedOffsets(runtime.app, "project-ledger-offsets", PROJECT_PARTITIONS)
     outbox = Outbox(runtime)
     models = {runtime.topic_name(spec): runtime.model_for(spec) for spec in INPUTS}
     settings = runtime.settings
@@ -53,6 +55,9 @@ def register(runtime: Runtime) -> ProjectLedgers:
         async for event in stream.events():
             started = time.perf_counter()
             source = source_record(event)
+            if applied.seen(source):
+                yield Outcome()
+                continue
             record = decode(runtime.codec, source, models[source.topic])
             if isinstance(record, BusinessException):
                 await outbox.exception(record)
@@ -87,6 +92,7 @@ def register(runtime: Runtime) -> ProjectLedgers:
             # every changelog write of the open transaction, acked or not, so a write must never precede
             # outputs that a stop could still cancel.
             ledgers.put(project_id, decision.ledger)
+            applied.mark(source)
             latency.observe(time.perf_counter() - started)
 
     return ledgers
