@@ -23,9 +23,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from app.codec import AvroCodec
-from app.local_kafka import LocalKafka, recorded_bootstrap
+from app.local_kafka import free_ports
 from app.topic_admin import apply_catalog
 from app.topics import PSA_MILESTONES, PSA_PROJECTS, PSA_TIME_ENTRIES, TopicSpec
+from benchmarks.broker import bench_broker
 from domain.records.common import Event
 from tests.factories import contract, envelope, milestone_event, time_entry
 
@@ -139,7 +140,7 @@ def run_one(
     asyncio.run(produce(bootstrap, prefix, feed, codec))
     data_dir = tempfile.mkdtemp(prefix=f"psflow-bench-{label}-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PSFLOW_")}
-    port = _free_port()
+    (port,) = free_ports()
     env.update(
         PSFLOW_BROKER=bootstrap, PSFLOW_APP_ID=group, PSFLOW_TOPIC_PREFIX=prefix,
         PSFLOW_DATA_DIR=data_dir, PSFLOW_WEB_PORT=str(port), PSFLOW_LOG_LEVEL="warning",
@@ -155,14 +156,6 @@ def run_one(
             worker.wait(timeout=60)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def main() -> int:
     """Run both measurements on one broker and print them side by side."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -170,17 +163,9 @@ def main() -> int:
     args = parser.parse_args()
     codec = AvroCodec.from_directory()
     feed = mixed_stream(args.events)
-    broker: LocalKafka | None = None
-    bootstrap = os.environ.get("PSFLOW_BROKER") or recorded_bootstrap()
-    if bootstrap is None:
-        broker = LocalKafka(Path(tempfile.mkdtemp(prefix="psflow-bench-kafka-")))
-        bootstrap = broker.start()
-    try:
+    with bench_broker() as bootstrap:
         baseline = run_one("forward", "benchmarks.forward_app", bootstrap, feed, codec)
         pipeline = run_one("psflow", "app.cli", bootstrap, feed, codec)
-    finally:
-        if broker is not None:
-            broker.stop()
     print(f"events: {len(feed)} mixed PSA records (contracts, time entries with revisions, milestones)")
     print(f"baseline  decode+forward Faust agent : {baseline:10.0f} events/s")
     print(f"psflow    project-ledger pipeline    : {pipeline:10.0f} events/s")

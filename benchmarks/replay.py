@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
 from app.codec import AvroCodec, load_versions
-from app.local_kafka import LocalKafka, recorded_bootstrap
 from app.topic_admin import apply_catalog
+from benchmarks.broker import bench_broker
 from benchmarks.pipeline import mixed_stream, produce
 from replay import plan as plans
 from replay import preview as previews
@@ -85,21 +82,13 @@ def main() -> int:
     versions = load_versions()
     codec = AvroCodec(versions)
     feed = mixed_stream(args.events)
-    broker: LocalKafka | None = None
-    bootstrap = os.environ.get("PSFLOW_BROKER") or recorded_bootstrap()
-    if bootstrap is None:
-        broker = LocalKafka(Path(tempfile.mkdtemp(prefix="psflow-bench-kafka-")))
-        bootstrap = broker.start()
-    try:
+    with bench_broker() as bootstrap:
         prefix = f"bench{uuid.uuid4().hex[:8]}."
         env = ReplayEnv(bootstrap, prefix, f"{prefix}group", codec, plans.SchemaIndex(versions))
         asyncio.run(apply_catalog(bootstrap, prefix))
         asyncio.run(produce(bootstrap, prefix, feed, codec))
         asyncio.run(commit_group_at_end(env))
         results = asyncio.run(measure(env))
-    finally:
-        if broker is not None:
-            broker.stop()
     print(f"records: {len(feed)} mixed PSA records on the ledger's input topics, {bootstrap}")
     raw_rate = results["raw aiokafka read"][0] / results["raw aiokafka read"][1]
     for label, (count, seconds) in results.items():

@@ -9,9 +9,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from app.codec import AvroCodec
+from app.local_kafka import free_ports
 from app.topic_admin import apply_catalog
 from tests.integration.kafka_io import KafkaIO, unique_prefix
-from tests.integration.workers import WorkerProcess, free_port, worker_env
+from tests.integration.workers import WorkerProcess, worker_env
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +45,7 @@ def start_worker(
     app_id = f"psflow-{kafka_io.prefix.rstrip('.')}"
 
     def start(name: str = "w1", wait: bool = True, env: dict[str, str] | None = None) -> WorkerProcess:
-        port = free_port()
+        (port,) = free_ports()
         data_dir = tmp_path / name
         data_dir.mkdir(exist_ok=True)
         worker = WorkerProcess(
