@@ -12,7 +12,14 @@ from agents.intake import decode, source_record, source_ref
 from agents.outbox import Outbox
 from app.faust_app import Runtime
 from app.metrics import PROCESSING_SECONDS
-from app.topics import ERP_BILLING_STATUS, PROJECT_PARTITIONS, PSA_MILESTONES, PSA_PROJECTS, PSA_TIME_ENTRIES
+from app.topics import (
+    ERP_BILLING_STATUS,
+    LEDGER_CORRECTIONS,
+    PROJECT_PARTITIONS,
+    PSA_MILESTONES,
+    PSA_PROJECTS,
+    PSA_TIME_ENTRIES,
+)
 from domain.ledger import Context, Inbound, ProjectLedger, decide
 from domain.quarantine import quarantine
 from domain.records.erp import BillingCommand
@@ -21,8 +28,9 @@ from tables.applied_offsets import AppliedOffsets
 from tables.project_ledgers import ProjectLedgers, project_ledgers
 
 # One agent for every project-keyed input: a project's events are then handled one at a time, in
-# partition order, by the worker that owns the project's table partition.
-INPUTS = (PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES, ERP_BILLING_STATUS)
+# partition order, by the worker that owns the project's table partition. Replay corrections are an input
+# too: a later revision must reverse the charge a replay put live, not the one it already reversed.
+INPUTS = (PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES, ERP_BILLING_STATUS, LEDGER_CORRECTIONS)
 
 
 @dataclass(frozen=True)

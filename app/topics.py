@@ -104,6 +104,13 @@ ASSIGNMENTS_BY_PROJECT = TopicSpec(
     "project_id", "resource_assignment", "FULL_TRANSITIVE", _CONSUMED, "psflow",
     "Internal: psa.resource-assignments repartitioned by project for project forecasts.",
 )  # fmt: skip
+LEDGER_CORRECTIONS = TopicSpec(
+    "psflow.ledger-corrections", PROJECT_PARTITIONS, 3, "delete", FOREVER,
+    "Kept forever: a reset rebuilds every ledger from the inputs plus these corrections.",
+    "project_id", "billing_command", "FULL_TRANSITIVE", _CONSUMED, "psflow",
+    "Internal: the corrective commands `replay apply` sent to erp.billing-commands, written in the same "
+    "transaction, so each project's ledger learns them in order with its other inputs.",
+)  # fmt: skip
 ERP_ACCOUNTING_PERIODS = TopicSpec(
     "erp.accounting-periods", 1, 3, "delete", FOREVER,
     "Kept forever and tiny: every worker reads it whole at start to know which periods are closed.",
@@ -138,6 +145,7 @@ CATALOG: tuple[TopicSpec, ...] = (
     GOVERNANCE_REPLAY_AUDIT,
     TIME_BY_RESOURCE,
     ASSIGNMENTS_BY_PROJECT,
+    LEDGER_CORRECTIONS,
 )
 
 

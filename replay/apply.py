@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
-from app.topics import ERP_BILLING_COMMANDS
+from app.topics import ERP_BILLING_COMMANDS, LEDGER_CORRECTIONS
 from domain.records.erp import BillingCommand
 from domain.records.governance import ReplayAction, ReplayAudit, ReplayResult
 from replay import plan as plans
@@ -126,16 +126,18 @@ async def _emit(
         bootstrap_servers=env.bootstrap, transactional_id=f"psflow-replay-{replay_id}", acks="all"
     )
     await producer.start()
-    topic = env.name(ERP_BILLING_COMMANDS)
+    topic, ledger_topic = env.name(ERP_BILLING_COMMANDS), env.name(LEDGER_CORRECTIONS)
     size = throttle.chunk_size()
     try:
         chunks = [pending[i : i + size] for i in range(0, len(pending), size)] or [[]]
         for index, chunk in enumerate(chunks):
             async with producer.transaction():
                 for command in chunk:
-                    await producer.send(
-                        topic, value=env.codec.encode(command), key=command.project_id.encode()
-                    )
+                    # Same transaction for the ERP and the worker's ledger: the ledger learns exactly the
+                    # corrections the ERP got, or neither sees them.
+                    value, key = env.codec.encode(command), command.project_id.encode()
+                    await producer.send(topic, value=value, key=key)
+                    await producer.send(ledger_topic, value=value, key=key)
                 if index == len(chunks) - 1:
                     # The audit record commits with the last corrections: both are there, or neither.
                     audit = action.record(

@@ -95,7 +95,7 @@ def milestone_event(project_id: str = "P-1", **overrides: Any) -> MilestoneEvent
 
 from domain.ledger import Context, Decision, Inbound, PeriodClosed, ProjectLedger  # noqa: E402
 from domain.records.common import SourceRef  # noqa: E402
-from domain.records.erp import BillingStatus  # noqa: E402
+from domain.records.erp import BillingCommand, BillingStatus  # noqa: E402
 
 _TOPICS: dict[type, str] = {
     ProjectContract: "psa.projects",
@@ -103,12 +103,16 @@ _TOPICS: dict[type, str] = {
     MilestoneEvent: "psa.milestones",
     BillingStatus: "erp.billing-status",
     PeriodClosed: "ops.period-close",
+    BillingCommand: "psflow.ledger-corrections",
 }
 _offsets = itertools.count(100)
 
 
+Source = ProjectContract | TimeEntry | MilestoneEvent | BillingStatus | PeriodClosed | BillingCommand
+
+
 def inbound(
-    record: ProjectContract | TimeEntry | MilestoneEvent | BillingStatus | PeriodClosed,
+    record: Source,
     offset: int | None = None,
     partition: int = 0,
 ) -> Inbound:
@@ -148,7 +152,7 @@ def period_closed(period: str, project_id: str = "P-1") -> PeriodClosed:
 
 
 def play(
-    *records: ProjectContract | TimeEntry | MilestoneEvent | BillingStatus | PeriodClosed | Inbound,
+    *records: Source | Inbound,
     ledger: ProjectLedger | None = None,
     ctx: Context | None = None,
 ) -> Decision:

@@ -7,10 +7,11 @@ from domain.ledger.feedback import on_status
 from domain.ledger.messages import Context, Decision, Inbound, InboundRecord, PeriodClosed
 from domain.ledger.milestones import on_milestone
 from domain.ledger.parking import overdue
+from domain.ledger.replay_corrections import on_correction
 from domain.ledger.state import ProjectLedger
 from domain.ledger.time_entries import on_time_entry
 from domain.records.common import SourceRef
-from domain.records.erp import BillingStatus
+from domain.records.erp import BillingCommand, BillingStatus
 from domain.records.psa import MilestoneEvent, ProjectContract, TimeEntry
 
 
@@ -50,6 +51,8 @@ def _dispatch(ledger: ProjectLedger, record: InboundRecord, source: SourceRef, c
             return on_status(ledger, record, source, ctx)
         case PeriodClosed():
             return _close_period(ledger, record)
+        case BillingCommand():
+            return on_correction(ledger, record, source, ctx)
 
 
 def _close_period(ledger: ProjectLedger, closed: PeriodClosed) -> Decision:

@@ -36,7 +36,8 @@ class PeriodClosed(Event):
     period: Period
 
 
-InboundRecord = ProjectContract | TimeEntry | MilestoneEvent | BillingStatus | PeriodClosed
+# BillingCommand: a correction `replay apply` sent to the ERP (from psflow.ledger-corrections).
+InboundRecord = ProjectContract | TimeEntry | MilestoneEvent | BillingStatus | PeriodClosed | BillingCommand
 
 
 class Inbound(State):
