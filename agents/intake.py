@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -10,6 +11,7 @@ from app.metrics import EVENTS_IN
 from domain.quarantine import quarantine
 from domain.records.common import Event, SourceRef
 from domain.records.ops import BusinessException, SourceRecord
+from domain.redrive import Redrive, settle
 
 E = TypeVar("E", bound=Event)
 
@@ -50,3 +52,25 @@ def decode(codec: AvroCodec, source: SourceRecord, expected: type[E]) -> E | Bus
             seen_at=source.timestamp or datetime.fromtimestamp(0, UTC),
             project_id=project if isinstance(project, str) else None,
         )
+
+
+def redrive_of(event: Any) -> Redrive | None:
+    """Return the redrive a record's lineage headers describe (None unless `replay redrive` sent it)."""
+    headers = event.message.headers or ()
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    found = {(k if isinstance(k, str) else k.decode()): bytes(v) for k, v in pairs if v is not None}
+    return Redrive.from_headers(found)
+
+
+def settled(redrive: Redrive | None, failure: BusinessException) -> tuple[BusinessException, ...]:
+    """Return the exceptions of a record that failed before any rule ran, with how its redrive ended."""
+    if redrive is None or failure.source is None:
+        return (failure,)
+    return settle(
+        redrive,
+        (failure,),
+        parked=False,
+        at=failure.source,
+        occurred_at=failure.occurred_at,
+        project_id=failure.project_id,
+    )

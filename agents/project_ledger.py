@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from agents.intake import decode, source_record, source_ref
+from agents.intake import decode, redrive_of, settled, source_record, source_ref
 from agents.outbox import Outbox
 from app.faust_app import Runtime
 from app.metrics import PROCESSING_SECONDS
@@ -58,6 +58,12 @@ def register(runtime: Runtime) -> ProjectLedgers:
             park_limit=settings.park_limit,
         )
 
+    async def _report(exceptions: tuple[BusinessException, ...]) -> Outcome:
+        for exc_record in exceptions:
+            await outbox.exception(exc_record)
+        await outbox.delivered()
+        return Outcome(exceptions=exceptions)
+
     @runtime.app.agent(runtime.topic(*INPUTS), name="project-ledger")
     async def project_ledger(stream: Any) -> AsyncIterator[Outcome]:
         async for event in stream.events():
@@ -66,18 +72,16 @@ def register(runtime: Runtime) -> ProjectLedgers:
             if applied.seen(source):
                 yield Outcome()
                 continue
+            redrive = redrive_of(event)
             record = decode(runtime.codec, source, models[source.topic])
             if isinstance(record, BusinessException):
-                await outbox.exception(record)
-                await outbox.delivered()
-                yield Outcome(exceptions=(record,))
+                yield await _report(settled(redrive, record))
                 continue
             project_id: str = getattr(record, "project_id")  # noqa: B009 - every input names its project
             ledger = ledgers.get(project_id)
             try:
-                decision = decide(
-                    ledger, Inbound(record=record, source=source_ref(record, source)), context(ledger)
-                )
+                inbound = Inbound(record=record, source=source_ref(record, source), redrive=redrive)
+                decision = decide(ledger, inbound, context(ledger))
             except Exception as exc:  # a rule bug must not stop the partition: park the record instead
                 failure = quarantine(
                     source,
@@ -86,9 +90,7 @@ def register(runtime: Runtime) -> ProjectLedgers:
                     seen_at=record.occurred_at,
                     project_id=project_id,
                 )
-                await outbox.exception(failure)
-                await outbox.delivered()
-                yield Outcome(exceptions=(failure,))
+                yield await _report(settled(redrive, failure))
                 continue
             for command in decision.commands:
                 await outbox.command(command)

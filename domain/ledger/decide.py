@@ -12,7 +12,9 @@ from domain.ledger.state import ProjectLedger
 from domain.ledger.time_entries import on_time_entry
 from domain.records.common import SourceRef
 from domain.records.erp import BillingCommand, BillingStatus
+from domain.records.ops import SourceRecord
 from domain.records.psa import MilestoneEvent, ProjectContract, TimeEntry
+from domain.redrive import Redrive, settle
 
 
 def decide(ledger: ProjectLedger | None, inbound: Inbound, ctx: Context) -> Decision:
@@ -31,12 +33,28 @@ def decide(ledger: ProjectLedger | None, inbound: Inbound, ctx: Context) -> Deci
     if before.contract is None and decision.ledger.contract is not None and decision.ledger.parked:
         decision = _release_parked(decision, ctx)
     reported = Decision(ledger=decision.ledger, exceptions=overdue(decision.ledger, ctx))
-    return _once(before, decision.then(reported))
+    redrive = inbound.redrive
+    decided = _once(before, decision.then(reported), again=None if redrive is None else redrive.exception_id)
+    return decided if redrive is None else _settle(decided, inbound, redrive)
 
 
 def expire_parked(ledger: ProjectLedger, ctx: Context) -> Decision:
     """Raise UNKNOWN_PROJECT for each item parked longer than ctx.park_limit, once per item."""
     return _once(ledger, Decision(ledger=ledger, exceptions=overdue(ledger, ctx)))
+
+
+def _settle(decision: Decision, inbound: Inbound, redrive: Redrive) -> Decision:
+    """Say how the redrive of an exception ended: resolved, or raised again (see domain.redrive)."""
+    record, source = inbound.record, inbound.source
+    settled = settle(
+        redrive,
+        decision.exceptions,
+        parked=any(p.record.event_id == record.event_id for p in decision.ledger.parked),
+        at=SourceRecord(topic=source.topic, partition=source.partition, offset=source.offset),
+        occurred_at=record.occurred_at,
+        project_id=record.project_id,
+    )
+    return decision.model_copy(update={"exceptions": settled})
 
 
 def _dispatch(ledger: ProjectLedger, record: InboundRecord, source: SourceRef, ctx: Context) -> Decision:
@@ -70,9 +88,9 @@ def _release_parked(decision: Decision, ctx: Context) -> Decision:
     return decision
 
 
-def _once(before: ProjectLedger, decision: Decision) -> Decision:
-    """Drop exceptions already raised for this project and remember the ones going out now."""
-    seen = set(before.raised)
+def _once(before: ProjectLedger, decision: Decision, again: str | None = None) -> Decision:
+    """Drop exceptions already raised for this project (but `again`, being re-driven); remember new ones."""
+    seen = set(before.raised) - {again}
     fresh = []
     for exc in decision.exceptions:
         if exc.exception_id not in seen:

@@ -11,6 +11,7 @@ from domain.records.common import Event, NonEmpty, SourceRef
 from domain.records.erp import BillingCommand, BillingStatus
 from domain.records.ops import BusinessException
 from domain.records.psa import MilestoneEvent, ProjectContract, TimeEntry
+from domain.redrive import Redrive
 
 
 class Context(State):
@@ -45,6 +46,8 @@ class Inbound(State):
 
     record: InboundRecord
     source: SourceRef
+    # Set when the record was re-published by `replay redrive` to cure an exception (from its headers).
+    redrive: Redrive | None = None
 
     @model_validator(mode="after")
     def _source_is_the_record(self) -> Inbound:

@@ -9,10 +9,11 @@ import pytest
 
 from app.topics import ERP_BILLING_COMMANDS, OPS_EXCEPTIONS, PSA_PROJECTS, PSA_TIME_ENTRIES
 from domain.records.erp import BillingCommand, BillingCommandType
-from domain.records.governance import ReplayAction
+from domain.records.governance import ReplayAction, ReplayResult
 from domain.records.ops import BusinessException, ExceptionReason, ExceptionState
+from domain.redrive import REDRIVE_OF
 from replay.audit import history
-from replay.redrive import REDRIVE_OF, ExceptionFilter, redrive
+from replay.redrive import ExceptionFilter, NotRedrivable, redrive
 from tests.factories import contract, time_entry
 from tests.integration.kafka_io import KafkaIO
 from tests.integration.test_replay_rate_card import replay_env, wait_consumed
@@ -66,8 +67,23 @@ async def test_redrive_processes_parked_time_once_and_a_second_redrive_posts_not
     latest = {e.exception_id: e.state for e in states if isinstance(e, BusinessException)}
     assert sorted(latest.values()) == [ExceptionState.OPEN, ExceptionState.RESOLVED, ExceptionState.RESOLVED]
 
+    # P-B is still unknown: its re-drive is processed but parks again, so the worker raises it again.
+    stuck = await redrive(env, ExceptionFilter(projects=("P-B",)), "ana", "P-B created?", wait_s=60)
+    assert (stuck.selected, stuck.sent, stuck.resolved, stuck.failed) == (1, 1, 0, 1)
+    again = [e for e in await kafka_io.read_records(OPS_EXCEPTIONS, count=6) if e.project_id == "P-B"]
+    assert [(e.state, "redrive_failed" in e.details) for e in again] == [
+        (ExceptionState.OPEN, False),
+        (ExceptionState.OPEN, True),
+    ]
+    assert len({e.exception_id for e in again}) == 1
+
+    with pytest.raises(NotRedrivable):  # a billing hold is released by raising the cap, not by a re-drive
+        await redrive(env, ExceptionFilter(reason=ExceptionReason.BILLING_HOLD), "ana", "why not")
+
     audits = await history(env)
-    assert [(a.action, a.counts["redriven"]) for a in audits] == [
-        (ReplayAction.REDRIVE, 2),
-        (ReplayAction.REDRIVE, 0),
+    assert [(a.action, a.result, a.counts.get("redriven")) for a in audits] == [
+        (ReplayAction.REDRIVE, ReplayResult.SUCCEEDED, 2),
+        (ReplayAction.REDRIVE, ReplayResult.SUCCEEDED, 0),
+        (ReplayAction.REDRIVE, ReplayResult.SUCCEEDED, 1),
+        (ReplayAction.REDRIVE, ReplayResult.REFUSED, None),
     ]
