@@ -1,14 +1,22 @@
 """`reset`: rebuild the worker group's state, as Faust needs it; a dry run unless told to execute.
 
-From the start (the default): the group's committed input offsets go to each partition's first offset, each
-key of each table changelog of the group gets a tombstone (changelogs are compacted, so delete-records is
-refused; a tombstone is how Faust itself deletes a key on recovery) and the local RocksDB tables are removed,
-so restarted workers recover empty tables and rebuild every ledger from the inputs. Commands
-re-emitted on the way carry the ids they had, which the ERP drops as duplicates.
+Every topic the group consumes is reset, not only the ledger's: the PSA and ERP inputs, replay corrections,
+and the internal topics psflow derives from them (repartitions, ticks).
 
-From a time: only the input offsets move (to each partition's first record at or after the time); ledgers
-keep their state and every rule skips what it already applied, so this re-consumes what came after the time
-(after a bug fix, say) without rebuilding state as of that time: a compacted changelog holds no history.
+From the start (the default): the group's committed source offsets go to each partition's first offset,
+derived topics go to their end (the forwarders write them anew from the sources, so the old copies must
+not be read twice), each key of each table changelog of the group gets a tombstone (changelogs are
+compacted, so delete-records is refused; a tombstone is how Faust itself deletes a key on recovery) and the
+local RocksDB tables are removed, so restarted workers recover empty tables and rebuild every ledger and
+forecast from the inputs. Commands re-emitted on the way carry the ids they had, which the ERP drops.
+
+From a time: source offsets move back to each partition's first record at or after the time (never forward,
+past records the group has not processed yet); derived topics keep theirs (a copy forwarded before the stop
+but not yet read must not be skipped; one read twice is ignored as a stale revision). Tables keep their
+state, so this re-consumes what came after the time without rewinding state: a compacted changelog holds
+no history. The project ledger skips records it already applied (its applied-offset guard, which must hold
+across Faust's commit quirk); re-deciding refused records is `redrive`'s job, correcting applied ones is
+plan/preview/apply's. What a time reset re-runs in effect is the forecast side and anything not yet applied.
 
 Refused while the group has members, like kafka-consumer-groups --reset-offsets: a live worker would
 overwrite the offsets and keep serving the state being deleted. Local state lives on each worker host:
@@ -26,10 +34,21 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
+from app.topics import (
+    ASSIGNMENTS_BY_PROJECT,
+    LEDGER_CORRECTIONS,
+    PROJECT_PARTITIONS,
+    PSA_RESOURCE_ASSIGNMENTS,
+    TIME_BY_RESOURCE,
+)
 from domain.records.governance import ReplayAction, ReplayResult
 from replay.audit import Action, ReplayEnv, publish
 from replay.kafka_read import Raw, Reader, Slice, committed
 from replay.selection import LEDGER_INPUTS
+
+# What the group reads as given (replayed on reset) and what it writes for itself (regenerated).
+SOURCES = (*LEDGER_INPUTS, PSA_RESOURCE_ASSIGNMENTS, LEDGER_CORRECTIONS)
+DERIVED = (TIME_BY_RESOURCE, ASSIGNMENTS_BY_PROJECT)
 
 
 class GroupActive(Exception):
@@ -81,24 +100,27 @@ def state_dirs(data_dirs: list[Path]) -> list[Path]:
 async def prepare(env: ReplayEnv, data_dirs: list[Path], to: datetime | None) -> ResetPlan:
     """Work out the reset without changing anything."""
     plan = ResetPlan(env.group)
-    tps = [TopicPartition(env.name(s), p) for s in LEDGER_INPUTS for p in range(s.partitions)]
+    sources = [TopicPartition(env.name(s), p) for s in SOURCES for p in range(s.partitions)]
+    derived = [TopicPartition(env.name(s), p) for s in DERIVED for p in range(s.partitions)]
+    derived += [TopicPartition(f"{env.group}-ticks", p) for p in range(PROJECT_PARTITIONS)]
+    existing = await _topics(env)
+    derived = [tp for tp in derived if tp.topic in existing]
     async with Reader(env.bootstrap) as reader:
-        bounds = await reader.bounds(tps)
-        targets = {tp: b[0] for tp, b in bounds.items()} if to is None else await reader.offset_at(tps, to)
-        if to is None:
+        bounds = await reader.bounds(sources + derived)
+        now = await committed(env.bootstrap, env.group, sources + derived)
+        if to is not None:  # back to the time, never forward: an unprocessed record must not be skipped
+            targets = {tp: min(o, now[tp]) for tp, o in (await reader.offset_at(sources, to)).items()}
+        else:
+            targets = {tp: bounds[tp][0] for tp in sources} | {tp: bounds[tp][1] for tp in derived}
             logs = [
-                TopicPartition(t, p)
-                for t in await _changelogs(env)
-                for p in range(LEDGER_INPUTS[0].partitions)
+                TopicPartition(t, p) for t in _changelogs(env, existing) for p in range(PROJECT_PARTITIONS)
             ]
-            plan.tombstones = _live_keys(
-                await reader.read(
-                    Slice(tp.topic, tp.partition, *b) for tp, b in (await reader.bounds(logs)).items()
-                )
+            live = await reader.read(
+                Slice(tp.topic, tp.partition, *b) for tp, b in (await reader.bounds(logs)).items()
             )
+            plan.tombstones = _live_keys(live)
             plan.state_dirs = state_dirs(data_dirs)
-    now = await committed(env.bootstrap, env.group, tps)
-    plan.offsets = {tp: (now[tp], targets[tp]) for tp in tps}
+    plan.offsets = {tp: (now[tp], targets.get(tp, now[tp])) for tp in sources + derived}
     return plan
 
 
@@ -111,14 +133,18 @@ def _live_keys(records: list[Raw]) -> list[tuple[TopicPartition, bytes]]:
     return sorted((k for k, alive in latest.items() if alive), key=lambda k: (k[0].partition, k[1]))
 
 
-async def _changelogs(env: ReplayEnv) -> list[str]:
-    """Return the group's table changelogs: Faust names them "<app id>-<table>-changelog"."""
+async def _topics(env: ReplayEnv) -> set[str]:
+    """Return the names of every topic on the cluster."""
     admin = AIOKafkaAdminClient(bootstrap_servers=env.bootstrap, client_id="psflow-replay")
     await admin.start()
     try:
-        topics = await admin.list_topics()
+        return set(await admin.list_topics())
     finally:
         await admin.close()
+
+
+def _changelogs(env: ReplayEnv, topics: set[str]) -> list[str]:
+    """Return the group's table changelogs: Faust names them "<app id>-<table>-changelog"."""
     return sorted(t for t in topics if t.startswith(f"{env.group}-") and t.endswith("-changelog"))
 
 

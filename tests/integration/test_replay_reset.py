@@ -6,20 +6,44 @@ import asyncio
 import signal
 import time
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.topics import (
+    ERP_BILLING_COMMANDS,
+    PSA_PROJECTS,
+    PSA_RESOURCE_ASSIGNMENTS,
+    PSA_TIME_ENTRIES,
+)
+from domain.records.erp import BillingCommand, BillingCommandType
 from domain.records.governance import ReplayAction, ReplayResult
-from replay.audit import history
+from replay.audit import ReplayEnv, history
 from replay.reset import GroupActive, members, reset
+from tests.factories import contract, resource_assignment, time_entry
 from tests.integration.kafka_io import KafkaIO
-from tests.integration.test_replay_rate_card import replay_env
+from tests.integration.test_replay_rate_card import replay_env, wait_consumed
 from tests.integration.workers import WorkerProcess
 from tests.scenarios.seed import EXPECTED_ORION_STATE, psa_feed
 
 pytestmark = pytest.mark.integration
+
+
+def _planned(body: Any) -> bool:
+    return "planned_utilization" in body.get("months", {}).get("2026-03", {})
+
+
+def _view(worker: WorkerProcess, path: str, ready: Callable[[Any], bool], timeout_s: float = 60) -> Any:
+    deadline = time.monotonic() + timeout_s
+    body: Any = None
+    while time.monotonic() < deadline:
+        status, body = worker.get(path)
+        if status == 200 and ready(body):
+            return body
+        time.sleep(0.3)  # polling interval
+    raise AssertionError(f"{path} never got ready; last {body}")
 
 
 def _state(worker: WorkerProcess, project: str, expected: dict[str, Any], timeout_s: float = 60) -> Any:
@@ -33,24 +57,32 @@ def _state(worker: WorkerProcess, project: str, expected: dict[str, Any], timeou
     raise AssertionError(f"{project} never reached {expected}; last {body}")
 
 
-async def test_reset_is_refused_while_a_worker_runs_and_rebuilds_the_same_state_after(
-    kafka_io: KafkaIO, start_worker: Callable[..., WorkerProcess], tmp_path: Path
-) -> None:
-    for spec, key, record in psa_feed():
-        await kafka_io.send(spec, key, record)
-    worker = start_worker("w1")
-    env = replay_env(kafka_io)
-    subset = {k: EXPECTED_ORION_STATE[k] for k in ("contract_version", "posted", "hours_total", "cost")}
-    before = {p: _state(worker, p, subset if p == "P-ORION" else {}) for p in ("P-ORION", "P-VEGA")}
-
-    with pytest.raises(GroupActive):
-        await reset(env, [tmp_path / "w1"], None, True, "ana", "rebuild")
-
+async def _stopped(worker: WorkerProcess, env: ReplayEnv) -> None:
     assert worker.stop(signal.SIGTERM) == 0
     deadline = time.monotonic() + 60
     while await members(env.bootstrap, env.group):
         assert time.monotonic() < deadline, "the stopped worker never left the group"
         await asyncio.sleep(0.3)  # polling interval
+
+
+async def test_reset_is_refused_while_a_worker_runs_and_rebuilds_the_same_state_after(
+    kafka_io: KafkaIO, start_worker: Callable[..., WorkerProcess], tmp_path: Path
+) -> None:
+    for spec, key, record in psa_feed():
+        await kafka_io.send(spec, key, record)
+    # An assignment too: the forecast reads psa.resource-assignments, which the reset must rewind as well.
+    plan = resource_assignment("R-NA-1", project_id="P-ORION", start_date=date(2026, 3, 1))
+    await kafka_io.send(PSA_RESOURCE_ASSIGNMENTS, "R-NA-1", plan)
+    worker = start_worker("w1")
+    env = replay_env(kafka_io)
+    subset = {k: EXPECTED_ORION_STATE[k] for k in ("contract_version", "posted", "hours_total", "cost")}
+    before = {p: _state(worker, p, subset if p == "P-ORION" else {}) for p in ("P-ORION", "P-VEGA")}
+    resource = _view(worker, "/resources/R-NA-1", _planned)
+
+    with pytest.raises(GroupActive):
+        await reset(env, [tmp_path / "w1"], None, True, "ana", "rebuild")
+
+    await _stopped(worker, env)
 
     dry = await reset(env, [tmp_path / "w1"], None, False, "ana", "rebuild")
     assert dry.state_dirs and (tmp_path / "w1" / "v1" / "tables").exists()  # a dry run changes nothing
@@ -64,6 +96,7 @@ async def test_reset_is_refused_while_a_worker_runs_and_rebuilds_the_same_state_
     restarted = start_worker("w1")
     after = {p: _state(restarted, p, before[p]) for p in ("P-ORION", "P-VEGA")}
     assert after == before
+    assert _view(restarted, "/resources/R-NA-1", lambda b: b == resource) == resource
 
     audits = [(a.action, a.result) for a in await history(env)]
     assert audits == [
@@ -72,3 +105,34 @@ async def test_reset_is_refused_while_a_worker_runs_and_rebuilds_the_same_state_
         (ReplayAction.RESET, ReplayResult.SUCCEEDED),
         (ReplayAction.RESET, ReplayResult.DRY_RUN),
     ]
+
+
+async def test_a_reset_to_a_time_rewinds_the_inputs_after_it_and_keeps_state_and_outputs_once(
+    kafka_io: KafkaIO, start_worker: Callable[..., WorkerProcess], tmp_path: Path
+) -> None:
+    await kafka_io.send(PSA_PROJECTS, "P-1", contract("P-1"))
+    await kafka_io.send(
+        PSA_TIME_ENTRIES, "P-1", time_entry("P-1", entry_id="TE-1", work_date=date(2026, 2, 2))
+    )
+    cutover = datetime.now(UTC)
+    await kafka_io.send(
+        PSA_TIME_ENTRIES, "P-1", time_entry("P-1", entry_id="TE-2", work_date=date(2026, 2, 3))
+    )
+    worker = start_worker("w1")
+    env = replay_env(kafka_io)
+    assert _state(worker, "P-1", {"posted": "2400.00"})["posted"] == "2400.00"
+    await wait_consumed(env)
+    await _stopped(worker, env)
+
+    done = await reset(env, [tmp_path / "w1"], cutover, True, "ana", "re-run since the cutover")
+    moved = {f"{tp.topic}:{tp.partition}": (now, to) for tp, (now, to) in done.offsets.items() if now != to}
+    (entries,) = [k for k in moved if k.startswith(kafka_io.name(PSA_TIME_ENTRIES))]
+    assert moved == {entries: (2, 1)}  # only TE-2 came after the cutover
+    assert (done.tombstones, done.state_dirs) == ([], [])
+
+    restarted = start_worker("w1")
+    await wait_consumed(env)
+    assert _state(restarted, "P-1", {"posted": "2400.00", "hours_total": "16.00"})["posted"] == "2400.00"
+    commands: list[BillingCommand] = await kafka_io.read_to_end(ERP_BILLING_COMMANDS)
+    charges = [c.command_id for c in commands if c.command_type is BillingCommandType.POST_TIME_CHARGE]
+    assert sorted(charges) == ["cmd:TE-1:r1:POST_TIME_CHARGE", "cmd:TE-2:r1:POST_TIME_CHARGE"]
