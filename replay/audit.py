@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,6 +13,7 @@ from aiokafka.structs import TopicPartition
 
 from app.codec import AvroCodec, DecodeError
 from app.topics import GOVERNANCE_REPLAY_AUDIT, TopicSpec
+from domain.forecast import ForecastContext
 from domain.ledger.emit import SOURCE_SYSTEM
 from domain.records.common import Envelope
 from domain.records.governance import ReplayAction, ReplayAudit, ReplayResult
@@ -22,7 +23,7 @@ from replay.plan import SchemaIndex
 
 @dataclass(frozen=True)
 class ReplayEnv:
-    """Where replay commands run: the cluster, the topic namespace, the worker group, the codec."""
+    """Where replay commands run: the cluster, topic namespace, worker group, codec and reference data."""
 
     bootstrap: str
     prefix: str
@@ -31,6 +32,8 @@ class ReplayEnv:
     index: SchemaIndex
     park_limit: timedelta = timedelta(hours=24)
     closed_periods: frozenset[str] = frozenset()
+    # Today's forecast reference data (capacity calendar, FX, markups, threshold): preview recomputes with it.
+    forecast: ForecastContext = field(default_factory=ForecastContext)
 
     def name(self, spec: TopicSpec) -> str:
         """Return the concrete name of a catalog topic."""

@@ -12,12 +12,13 @@ import asyncio
 import getpass
 import json
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from app.codec import DEFAULT_AVRO_DIR, AvroCodec, load_versions
-from app.settings import Settings
+from app.settings import Settings, forecast_context
 from domain.records.governance import ReplayAction, ReplayResult
 from domain.records.ops import ExceptionReason
 from replay import audit as audits
@@ -25,7 +26,7 @@ from replay import plan as plans
 from replay import preview as previews
 from replay.apply import Refused, apply
 from replay.kafka_read import Reader
-from replay.redrive import ExceptionFilter, redrive
+from replay.redrive import ExceptionFilter, NotRedrivable, redrive
 from replay.reset import GroupActive, reset
 from replay.selection import LEDGER_INPUTS, Selection, parse_offsets, parse_time, window
 
@@ -76,7 +77,8 @@ async def _plan(args: argparse.Namespace) -> int:
 
 
 async def _preview(args: argparse.Namespace) -> int:
-    env = environment(args.avro_dir)
+    # Today's forecast reference data (PSFLOW_FORECAST_CONFIG), which the forecast diff recomputes with.
+    env = replace(environment(args.avro_dir), forecast=forecast_context(Settings.from_env()))
     action = audits.Action("rpl-unreadable", ReplayAction.PREVIEW, args.operator, args.reason, selection="")
     try:
         plan = plans.load(args.plan)
@@ -114,12 +116,16 @@ async def _redrive(args: argparse.Namespace) -> int:
         since=since,
         until=until,
     )
-    done = await redrive(
-        env, selection, args.operator, args.reason, args.rate, dry_run=args.dry_run, wait_s=args.wait
-    )
+    try:
+        done = await redrive(
+            env, selection, args.operator, args.reason, args.rate, dry_run=args.dry_run, wait_s=args.wait
+        )
+    except NotRedrivable as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return REFUSED
     print(
         f"redrive {done.replay_id}: {done.selected} selected, {done.sent} re-published, "
-        f"{done.already} re-driven before, {done.resolved} resolved"
+        f"{done.already} re-driven before, {done.resolved} resolved, {done.failed} failed again"
     )
     return OK
 
@@ -202,7 +208,9 @@ def add_commands(subparsers: Any) -> None:
     redriving.add_argument("--to", dest="until", help="raised before, ISO-8601 with offset")
     redriving.add_argument("--last", help="raised in the last duration, e.g. 2h")
     redriving.add_argument("--rate", type=float, help="records per second at most")
-    redriving.add_argument("--wait", type=float, default=0.0, help="seconds to wait for processing")
+    redriving.add_argument(
+        "--wait", type=float, default=30.0, help="seconds to wait for the worker's verdicts (default 30)"
+    )
     redriving.add_argument("--dry-run", action="store_true", help="select and report, send nothing")
     _who(redriving, required=False, reason="redrive after the cause was fixed")
     _common(redriving)

@@ -1,4 +1,4 @@
-"""Read what the sandbox and the diff need: subjects' inputs as the worker consumed them, live commands."""
+"""Read what the sandboxes and diffs need: subjects' inputs as the worker consumed them, live outputs."""
 
 from __future__ import annotations
 
@@ -11,11 +11,20 @@ from aiokafka.structs import TopicPartition
 from app.codec import DecodeError
 from app.contracts import CONTRACTS
 from app.period_calendar import PeriodCalendar
-from app.topics import ERP_ACCOUNTING_PERIODS, ERP_BILLING_COMMANDS, TopicSpec
+from app.topics import (
+    ASSIGNMENTS_BY_PROJECT,
+    ERP_ACCOUNTING_PERIODS,
+    ERP_BILLING_COMMANDS,
+    FORECAST_DELTAS,
+    TopicSpec,
+)
 from domain.ledger.messages import InboundRecord
 from domain.records.common import SourceRef
 from domain.records.erp import AccountingPeriod, BillingCommand
+from domain.records.forecast import ForecastDelta, SubjectType
+from domain.records.psa import ResourceAssignment
 from replay.audit import ReplayEnv
+from replay.forecast_diff import AssignmentEvent
 from replay.kafka_read import Reader, Slice, committed
 from replay.sandbox import SourceEvent
 from replay.selection import LEDGER_INPUTS, partition_for
@@ -114,3 +123,70 @@ async def read_calendar(env: ReplayEnv, reader: Reader) -> PeriodCalendar:
         except DecodeError:
             continue
     return calendar
+
+
+@dataclass(frozen=True)
+class Assignments:
+    """The subjects' assignment revisions as the project-forecast agent consumed them, and that cut."""
+
+    events: dict[str, list[AssignmentEvent]]
+    cut: dict[str, int]
+    undecodable: int
+    unconsumed: int
+
+
+async def read_assignments(
+    env: ReplayEnv, reader: Reader, subjects: tuple[str, ...], to_end: bool = False
+) -> Assignments:
+    """Read the subjects' assignments from psflow.assignments-by-project, up to the group's committed offsets.
+
+    The project-forecast agent reads assignments from this repartition topic, not psa.resource-assignments:
+    its records, offsets and timestamps are the ones the worker merged with the project's other inputs.
+    """
+    tps = subject_partitions(env, ASSIGNMENTS_BY_PROJECT, subjects)
+    bounds = await reader.bounds(tps)
+    done = (
+        {tp: b[1] for tp, b in bounds.items()} if to_end else await committed(env.bootstrap, env.group, tps)
+    )
+    cut = {tp: min(done[tp], bounds[tp][1]) for tp in tps}
+    raw = await reader.read(Slice(tp.topic, tp.partition, *bounds[tp]) for tp in tps)
+    wanted = set(subjects)
+    events: dict[str, list[AssignmentEvent]] = defaultdict(list)
+    undecodable = unconsumed = 0
+    for record in raw:
+        if record.offset >= cut[TopicPartition(record.topic, record.partition)]:
+            unconsumed += (record.key or b"").decode(errors="replace") in wanted
+            continue
+        try:
+            value = env.codec.decode(record.value or b"", ResourceAssignment)
+        except DecodeError:
+            # The project-forecast agent skipped it too: it quarantines nothing of this topic.
+            undecodable += 1
+            continue
+        if value.project_id not in wanted:
+            continue
+        source = SourceRef(
+            event_id=value.event_id, topic=record.topic, partition=record.partition, offset=record.offset
+        )
+        events[value.project_id].append(AssignmentEvent(value, source, record.timestamp))
+    return Assignments(dict(events), {_tp_name(tp): c for tp, c in cut.items()}, undecodable, unconsumed)
+
+
+async def read_deltas(
+    env: ReplayEnv, reader: Reader, subjects: tuple[str, ...]
+) -> dict[str, list[ForecastDelta]]:
+    """Return the subjects' project deltas on forecast.deltas in offset order (what retention kept)."""
+    tps = subject_partitions(env, FORECAST_DELTAS, subjects)
+    bounds = await reader.bounds(tps)
+    raw = await reader.read(Slice(tp.topic, tp.partition, *bounds[tp]) for tp in tps)
+    wanted = set(subjects)
+    by_project: dict[str, list[ForecastDelta]] = defaultdict(list)
+    for record in sorted(raw, key=lambda r: (r.partition, r.offset)):
+        try:
+            delta = env.codec.decode(record.value or b"", ForecastDelta)
+        except DecodeError:
+            continue
+        # Resource subjects share the partitions (keyed by resource id) and are not diffed.
+        if delta.subject_type is SubjectType.PROJECT and delta.subject_id in wanted:
+            by_project[delta.subject_id].append(delta)
+    return dict(by_project)

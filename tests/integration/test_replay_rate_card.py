@@ -18,7 +18,13 @@ import pytest
 from aiokafka.structs import TopicPartition
 
 from app.codec import AvroCodec, load_versions
-from app.topics import ERP_BILLING_COMMANDS, PSA_PROJECTS, PSA_TIME_ENTRIES
+from app.topics import (
+    ASSIGNMENTS_BY_PROJECT,
+    ERP_BILLING_COMMANDS,
+    PSA_PROJECTS,
+    PSA_RESOURCE_ASSIGNMENTS,
+    PSA_TIME_ENTRIES,
+)
 from domain.records.erp import BillingCommand
 from domain.records.governance import ReplayAction, ReplayResult
 from domain.records.psa import BillRate, ProjectContract, TimeEntry
@@ -28,8 +34,8 @@ from replay.apply import Refused, apply
 from replay.audit import ReplayEnv, history
 from replay.kafka_read import Reader, committed
 from replay.selection import LEDGER_INPUTS, Selection
-from tests.factories import contract, envelope, play, time_entry
-from tests.integration.kafka_io import KafkaIO
+from tests.factories import contract, envelope, play, resource_assignment, time_entry
+from tests.integration.kafka_io import KafkaIO, wait_until_consumed
 from tests.integration.workers import WorkerProcess
 
 pytestmark = pytest.mark.integration
@@ -178,6 +184,12 @@ async def test_wrong_rate_card_is_corrected_once_and_audited(
     assert [(cid[: len(e)], amount) for (cid, amount), (e, _) in zip(got, expected, strict=True)] == expected
     assert all(c.replay_id == plan.replay_id for c in preview.commands())
     assert by_project["P-A"].net == Decimal("-16020.00")
+    # v2 came in the month the wrong card was used: the live forecast repriced March then, nothing differs.
+    assert [(f.project_id, f.is_empty(), f.compared > 0) for f in preview.forecasts] == [
+        ("P-A", True, True),
+        ("P-B", True, True),
+    ]
+    assert "forecast.deltas: 0 metric(s) differ, 0 missing live, 0 live only" in previewed.stdout
 
     refused = cli(kafka_io, "apply", "--plan", str(plan_file), "--operator", "ana")
     assert refused.returncode == 2 and "--reason" in refused.stderr
@@ -229,3 +241,59 @@ async def test_apply_refuses_an_edited_plan_and_new_outputs_since_the_preview(
 
     refusals = await history(env)
     assert [(a.action, a.result) for a in refusals] == [(ReplayAction.APPLY, ReplayResult.REFUSED)] * 2
+
+
+def _at(month: int, day: int) -> datetime:
+    return datetime(2026, month, day, 9, 0, tzinfo=UTC)
+
+
+async def test_preview_diffs_the_forecast_where_the_wrong_card_outlived_its_month(
+    kafka_io: KafkaIO, start_worker: Callable[..., WorkerProcess], tmp_path: Path
+) -> None:
+    def dated(record: ProjectContract | TimeEntry, month: int, day: int) -> ProjectContract | TimeEntry:
+        return record.model_copy(update={"envelope": envelope("psa", occurred_at=_at(month, day))})
+
+    # P-A priced March on the wrong card during March; the correction came in April. P-B is right.
+    await send(
+        kafka_io,
+        [
+            ("P-A", dated(_contract("P-A", 1, WRONG), 2, 20)),
+            ("P-B", dated(_contract("P-B", 1, RIGHT), 2, 20)),
+            ("P-A", dated(_time("P-A", "TE-A1", date(2026, 2, 27), "8.00"), 2, 27)),
+            ("P-A", dated(_time("P-A", "TE-A2", date(2026, 3, 2), "8.00"), 3, 2)),
+            ("P-B", dated(_time("P-B", "TE-B1", date(2026, 3, 2), "8.00"), 3, 2)),
+            ("P-A", dated(_contract("P-A", 2, RIGHT), 4, 1)),
+        ],
+    )
+    worker = start_worker()
+    env = replay_env(kafka_io)
+    await wait_consumed(env)
+    # P-B's April plan reaches its forecast through psflow.assignments-by-project; sent last so the
+    # worker surely merges it after the project's other inputs, as the preview does by timestamp.
+    assignment = resource_assignment("R-BEA", assignment_id="A-B1", project_id="P-B", envelope=envelope("a"))
+    await kafka_io.send(PSA_RESOURCE_ASSIGNMENTS, "R-BEA", assignment)
+    topics = [kafka_io.name(s) for s in (PSA_RESOURCE_ASSIGNMENTS, ASSIGNMENTS_BY_PROJECT)]
+    await wait_until_consumed(kafka_io.bootstrap, worker.env["PSFLOW_APP_ID"], topics, partitions=6)
+
+    plan_file = tmp_path / "plan.json"
+    planned = cli(kafka_io, "plan", "--project", "P-A", "--project", "P-B", "--out", str(plan_file))
+    assert planned.returncode == 0, planned.stderr
+    previewed = cli(kafka_io, "preview", "--plan", str(plan_file))
+    assert previewed.returncode == 1, previewed.stderr  # exit status: billing corrections (TE-A2 at 1500)
+    preview = previews.load(previews.preview_path(plan_file))
+    forecasts = {f.project_id: f for f in preview.forecasts}
+
+    # Recognized revenue and backlog stay under the month they were computed in: March kept the wrong card.
+    got = {(m.period, m.metric): (m.live, m.recomputed) for m in forecasts["P-A"].differing}
+    assert got == {
+        ("2026-03", "recognized_revenue"): (Decimal("13200.00"), Decimal("2520.00")),
+        ("2026-03", "backlog"): (Decimal("86800.00"), Decimal("97480.00")),
+    }
+    assert not forecasts["P-A"].missing_live and not forecasts["P-A"].live_only
+    p_b = forecasts["P-B"]
+    assert p_b.is_empty() and p_b.events == 3 and p_b.compared > 0  # contract, time and the assignment
+    assert preview.counts()["forecast_differing"] == 2 and preview.forecast_unconsumed == 0
+    assert (
+        "differs: 2026-03 recognized_revenue: live 13200.00 USD, recomputed 2520.00 USD" in previewed.stdout
+    )
+    assert "forecast: 2 metric(s) differ (informational, not applied)" in previewed.stdout

@@ -1,0 +1,190 @@
+"""Recompute a project's forecast from its history in memory and diff it against forecast.deltas.
+
+Pure: no Kafka, no table, no clock. The rules are the ones the worker's `project-forecast` agent registers
+(agents/forecast_topology.py), fed in the worker's event-time merge order (`SourceEvent.order`) with
+`as_of = record.occurred_at` and today's `ForecastContext`. Today's rate card goes into every approved
+contract version exactly as in the billing sandbox (`replay.sandbox.with_reference`), so both diffs answer
+the same question: what would have been emitted had today's code and reference data always been in force.
+
+The recomputed value of a metric is the `current` of the last delta the recompute emitted for it (what the
+state remembers as emitted); the live value is the `current` of the last delta on forecast.deltas, by offset.
+Only project subjects are compared: resource subjects come from another agent and are out of scope. The
+diff is informational: `apply` emits billing commands only and never corrects a forecast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from domain.forecast import ForecastContext, ProjectForecastState, Step
+from domain.forecast import project as rules
+from domain.forecast.values import key_of
+from domain.records.common import SourceRef
+from domain.records.forecast import ForecastDelta, SubjectType
+from domain.records.psa import MilestoneEvent, ProjectContract, ResourceAssignment, TimeEntry
+from replay.sandbox import SourceEvent, latest_approved, with_reference
+from replay.selection import Frozen
+
+ForecastRecord = ProjectContract | TimeEntry | MilestoneEvent | ResourceAssignment
+Rule = Callable[..., Step[ProjectForecastState]]
+CENT = Decimal("0.01")
+
+# The project-forecast agent's rule per record type: keep in step with agents/forecast_topology.py.
+RULES: dict[type[ForecastRecord], Rule] = {
+    ProjectContract: rules.on_contract,
+    TimeEntry: rules.on_time_actual,
+    MilestoneEvent: rules.on_milestone,
+    ResourceAssignment: rules.on_assignment,
+}
+
+
+@dataclass(frozen=True)
+class AssignmentEvent:
+    """One decoded revision of psflow.assignments-by-project, with its coordinates and timestamp (ms)."""
+
+    record: ResourceAssignment
+    source: SourceRef
+    timestamp_ms: int
+
+    def order(self) -> tuple[int, str, int, int]:
+        """Return the event-time merge key the worker's scheduler uses (app/scheduling.py)."""
+        return (self.timestamp_ms, self.source.topic, self.source.partition, self.source.offset)
+
+
+class MetricDiff(Frozen):
+    """One metric of one month on which live and recomputed disagree; None where a side has no value."""
+
+    period: str
+    metric: str
+    live: Decimal | None = None
+    live_unit: str | None = None
+    recomputed: Decimal | None = None
+    recomputed_unit: str | None = None
+
+    def describe(self) -> str:
+        """Render the metric and both sides for an operator."""
+        live, recomputed = _shown(self.live, self.live_unit), _shown(self.recomputed, self.recomputed_unit)
+        return f"{self.period} {self.metric}: live {live}, recomputed {recomputed}"
+
+
+def _shown(value: Decimal | None, unit: str | None) -> str:
+    if value is None:
+        return "-"
+    # Avro carries forecast values at 4 decimals: show 2 where that loses nothing, as the rules round to.
+    cents = value.quantize(CENT)
+    return f"{cents if cents == value else value} {unit}"
+
+
+class ForecastDiff(Frozen):
+    """A project's forecast metrics that differ, that were never emitted live, or that only live has."""
+
+    project_id: str
+    events: int = 0
+    compared: int = 0
+    differing: tuple[MetricDiff, ...] = ()
+    missing_live: tuple[MetricDiff, ...] = ()
+    live_only: tuple[MetricDiff, ...] = ()
+
+    def is_empty(self) -> bool:
+        """Tell whether live and recomputed agree on every metric."""
+        return not (self.differing or self.missing_live or self.live_only)
+
+
+@dataclass(frozen=True)
+class RecomputedForecast:
+    """The recompute's last delta per snapshot key, and how many input events it replayed."""
+
+    project_id: str
+    latest: dict[str, ForecastDelta]
+    events: int
+
+
+def recompute_forecast(
+    project_id: str,
+    history: Sequence[SourceEvent],
+    assignments: Sequence[AssignmentEvent],
+    ctx: ForecastContext,
+) -> RecomputedForecast:
+    """Replay a project's forecast inputs through the project-forecast rules from an empty state."""
+    mine = [e for e in history if isinstance(e.record, ProjectContract | TimeEntry | MilestoneEvent)]
+    mine = [e for e in mine if e.record.project_id == project_id]
+    reference_event = latest_approved(mine)
+    reference = None if reference_event is None else reference_event.record
+    card = reference if isinstance(reference, ProjectContract) else None
+    inputs: list[SourceEvent | AssignmentEvent] = [*mine]
+    inputs += [a for a in assignments if a.record.project_id == project_id]
+    state = ProjectForecastState(project_id=project_id)
+    latest: dict[str, ForecastDelta] = {}
+    for event in sorted(inputs, key=lambda e: e.order()):
+        record: ForecastRecord = (
+            event.record if isinstance(event, AssignmentEvent) else _forecast_record(event, card)
+        )
+        step = RULES[type(record)](state, record, ctx, as_of=record.occurred_at)
+        state = step.state
+        latest.update((_key(d), d) for d in step.deltas)
+    return RecomputedForecast(project_id, latest, len(inputs))
+
+
+def _forecast_record(event: SourceEvent, card: ProjectContract | None) -> ForecastRecord:
+    record = with_reference(event.record, card)
+    if not isinstance(record, ProjectContract | TimeEntry | MilestoneEvent):
+        raise TypeError(f"{type(record).__name__} is not a forecast input")  # filtered out above
+    return record
+
+
+def _key(delta: ForecastDelta) -> str:
+    return key_of(delta.subject_type, delta.subject_id, delta.period, delta.metric)
+
+
+def latest_live(project_id: str, deltas: Iterable[ForecastDelta]) -> dict[str, ForecastDelta]:
+    """Return the project subject's last delta per snapshot key; `deltas` come in offset order."""
+    return {
+        _key(d): d for d in deltas if d.subject_type is SubjectType.PROJECT and d.subject_id == project_id
+    }
+
+
+def diff_forecast(recomputed: RecomputedForecast, live: Mapping[str, ForecastDelta]) -> ForecastDiff:
+    """Compare the recomputed final value of every metric with its latest live value."""
+    differing: list[MetricDiff] = []
+    missing: list[MetricDiff] = []
+    only: list[MetricDiff] = []
+    for key in sorted(recomputed.latest.keys() | live.keys()):
+        ours, theirs = recomputed.latest.get(key), live.get(key)
+        if (
+            ours is not None
+            and theirs is not None
+            and (ours.current, ours.unit) == (theirs.current, theirs.unit)
+        ):
+            continue
+        shown = ours if ours is not None else live[key]
+        line = MetricDiff(
+            period=shown.period,
+            metric=shown.metric,
+            live=None if theirs is None else theirs.current,
+            live_unit=None if theirs is None else theirs.unit,
+            recomputed=None if ours is None else ours.current,
+            recomputed_unit=None if ours is None else ours.unit,
+        )
+        (missing if theirs is None else only if ours is None else differing).append(line)
+    return ForecastDiff(
+        project_id=recomputed.project_id,
+        events=recomputed.events,
+        compared=len(recomputed.latest.keys() & live.keys()),
+        differing=tuple(differing),
+        missing_live=tuple(missing),
+        live_only=tuple(only),
+    )
+
+
+def forecast_diff(
+    project_id: str,
+    history: Sequence[SourceEvent],
+    assignments: Sequence[AssignmentEvent],
+    live: Iterable[ForecastDelta],
+    ctx: ForecastContext,
+) -> ForecastDiff:
+    """Recompute a project's forecast and diff it against its live deltas (given in offset order)."""
+    recomputed = recompute_forecast(project_id, history, assignments, ctx)
+    return diff_forecast(recomputed, latest_live(project_id, live))
