@@ -76,7 +76,9 @@ async def test_reset_is_refused_while_a_worker_runs_and_rebuilds_the_same_state_
     worker = start_worker("w1")
     env = replay_env(kafka_io)
     subset = {k: EXPECTED_ORION_STATE[k] for k in ("contract_version", "posted", "hours_total", "cost")}
-    before = {p: _state(worker, p, subset if p == "P-ORION" else {}) for p in ("P-ORION", "P-VEGA")}
+    _state(worker, "P-ORION", subset)
+    await wait_consumed(env)  # every project's state is final only once the group processed everything
+    before = {p: _state(worker, p, {}) for p in ("P-ORION", "P-VEGA")}
     resource = _view(worker, "/resources/R-NA-1", _planned)
 
     with pytest.raises(GroupActive):
@@ -110,14 +112,18 @@ async def test_reset_is_refused_while_a_worker_runs_and_rebuilds_the_same_state_
 async def test_a_reset_to_a_time_rewinds_the_inputs_after_it_and_keeps_state_and_outputs_once(
     kafka_io: KafkaIO, start_worker: Callable[..., WorkerProcess], tmp_path: Path
 ) -> None:
-    await kafka_io.send(PSA_PROJECTS, "P-1", contract("P-1"))
-    await kafka_io.send(
-        PSA_TIME_ENTRIES, "P-1", time_entry("P-1", entry_id="TE-1", work_date=date(2026, 2, 2))
-    )
-    cutover = datetime.now(UTC)
-    await kafka_io.send(
-        PSA_TIME_ENTRIES, "P-1", time_entry("P-1", entry_id="TE-2", work_date=date(2026, 2, 3))
-    )
+    # Record timestamps set apart explicitly: the cutover must fall between TE-1 and TE-2 whatever the clock.
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    for offset_s, spec, record in (
+        (-20, PSA_PROJECTS, contract("P-1")),
+        (-10, PSA_TIME_ENTRIES, time_entry("P-1", entry_id="TE-1", work_date=date(2026, 2, 2))),
+        (0, PSA_TIME_ENTRIES, time_entry("P-1", entry_id="TE-2", work_date=date(2026, 2, 3))),
+    ):
+        value = kafka_io.codec.encode(record)
+        await kafka_io.producer.send_and_wait(
+            kafka_io.name(spec), value=value, key=b"P-1", timestamp_ms=now_ms + offset_s * 1000
+        )
+    cutover = datetime.fromtimestamp((now_ms - 5_000) / 1000, UTC)
     worker = start_worker("w1")
     env = replay_env(kafka_io)
     assert _state(worker, "P-1", {"posted": "2400.00"})["posted"] == "2400.00"
