@@ -12,11 +12,13 @@ its resource; the same goes for an assignment's revisions and its project.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import faust
 
+from agents.batching import batches
 from agents.forecasting import register_forecast_agent
 from app.codec import DecodeError
 from app.faust_app import Runtime
@@ -104,21 +106,21 @@ def _repartition(
 ) -> None:
     """Forward each record's raw bytes to `target`, keyed by one of its fields.
 
-    The forward is acknowledged before the source record is acked (see app/side_producer.py for why it
-    cannot join Faust's transaction); a forward repeated after a crash is a revision the reader ignores.
+    A batch's forwards are acknowledged before its source records are acked (app/side_producer.py says why
+    they cannot join Faust's transaction); a forward repeated after a crash is a revision the reader ignores.
     """
     producer = SideProducer(runtime.app, runtime.settings.broker, f"psflow-{name}")
 
     @runtime.app.agent(runtime.topic(source), name=name)
     async def forward(stream: Any) -> AsyncIterator[int]:
-        async for event in stream.events():
-            try:
-                record = runtime.codec.decode(event.value or b"", model)
-            except DecodeError:
-                # Reported once, by the agent that owns this topic's quarantine; nothing to forward.
-                yield 0
-                continue
-            await producer.send_and_wait(
-                target.get_topic_name(), event.value, key=_field(record, key_field).encode()
-            )
-            yield 1
+        async for events in batches(stream, runtime.settings):
+            sent = []
+            for event in events:
+                try:
+                    record = runtime.codec.decode(event.value or b"", model)
+                except DecodeError:
+                    continue  # reported once, by the agent that owns this topic's quarantine
+                key = _field(record, key_field).encode()
+                sent.append(await producer.send(target.get_topic_name(), event.value, key=key))
+            await asyncio.gather(*sent)
+            yield len(sent)

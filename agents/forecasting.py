@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
 
+from agents.batching import Staged, batches, observe_batch
 from agents.intake import decode, source_record
 from agents.outbox import Outbox
 from app.faust_app import Runtime
@@ -44,27 +45,30 @@ def register_forecast_agent(
 
     @runtime.app.agent(channel, name=name)
     async def apply_rules(stream: Any) -> AsyncIterator[int]:
-        async for event in stream.events():
+        async for events in batches(stream, runtime.settings):
             started = time.perf_counter()
-            source = source_record(event)
-            record = decode(runtime.codec, source, models[source.topic])
-            if isinstance(record, BusinessException):
-                if source.topic in quarantined:
-                    await outbox.exception(record)
-                await outbox.delivered()
-                yield 0
-                continue
-            key = key_of(record)
-            # Event time, not the wall clock, says which months are closed: a replay computes the same values.
-            step = rules[type(record)](
-                table.get(key) or new_state(key), record, runtime.forecast, as_of=record.occurred_at
-            )
-            for delta in step.deltas:
-                await outbox.delta(delta)
-            for exception in step.exceptions:
-                await outbox.exception(exception)
+            staged = Staged(table)
+            emitted = 0
+            for event in events:
+                source = source_record(event)
+                record = decode(runtime.codec, source, models[source.topic])
+                if isinstance(record, BusinessException):
+                    if source.topic in quarantined:
+                        await outbox.exception(record)
+                    continue
+                key = key_of(record)
+                # Event time, not the wall clock, says which months are closed: a replay computes the same.
+                step = rules[type(record)](
+                    staged.get(key) or new_state(key), record, runtime.forecast, as_of=record.occurred_at
+                )
+                for delta in step.deltas:
+                    await outbox.delta(delta)
+                for exception in step.exceptions:
+                    await outbox.exception(exception)
+                staged.put(key, step.state, event)
+                emitted += len(step.deltas)
             await outbox.delivered()
-            yield len(step.deltas)
+            yield emitted
             # Saved after the outputs are acknowledged and with no await before the ack: see project_ledger.
-            table.put(key, step.state)
-            latency.observe(time.perf_counter() - started)
+            staged.save()
+            observe_batch(latency, started, len(events))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from agents.batching import Staged, batches, observe_batch, writing_for
 from agents.intake import decode, redrive_of, settled, source_record, source_ref
 from agents.outbox import Outbox
 from app.faust_app import Runtime
@@ -23,7 +24,7 @@ from app.topics import (
 from domain.ledger import Context, Inbound, ProjectLedger, decide
 from domain.quarantine import quarantine
 from domain.records.erp import BillingCommand
-from domain.records.ops import BusinessException, ExceptionReason
+from domain.records.ops import BusinessException, ExceptionReason, SourceRecord
 from tables.applied_offsets import AppliedOffsets
 from tables.project_ledgers import ProjectLedgers, project_ledgers
 
@@ -61,48 +62,58 @@ def register(runtime: Runtime) -> ProjectLedgers:
     async def _report(exceptions: tuple[BusinessException, ...]) -> Outcome:
         for exc_record in exceptions:
             await outbox.exception(exc_record)
-        await outbox.delivered()
         return Outcome(exceptions=exceptions)
+
+    async def handle(event: Any, source: SourceRecord, staged: Staged[ProjectLedger]) -> Outcome:
+        """Decide one record on its project's staged ledger and send (not yet await) its outputs."""
+        redrive = redrive_of(event)
+        record = decode(runtime.codec, source, models[source.topic])
+        if isinstance(record, BusinessException):
+            return await _report(settled(redrive, record))
+        project_id: str = getattr(record, "project_id")  # noqa: B009 - every input names its project
+        ledger = staged.get(project_id)
+        try:
+            inbound = Inbound(record=record, source=source_ref(record, source), redrive=redrive)
+            decision = decide(ledger, inbound, context(ledger))
+        except Exception as exc:  # a rule bug must not stop the partition: park the record instead
+            failure = quarantine(
+                source,
+                ExceptionReason.PROCESSING_ERROR,
+                f"{type(exc).__name__}: {exc}",
+                seen_at=record.occurred_at,
+                project_id=project_id,
+            )
+            return await _report(settled(redrive, failure))
+        for command in decision.commands:
+            await outbox.command(command)
+        for exc_record in decision.exceptions:
+            await outbox.exception(exc_record)
+        staged.put(project_id, decision.ledger, event)
+        return Outcome(commands=decision.commands, exceptions=decision.exceptions)
 
     @runtime.app.agent(runtime.topic(*INPUTS), name="project-ledger")
     async def project_ledger(stream: Any) -> AsyncIterator[Outcome]:
-        async for event in stream.events():
+        async for events in batches(stream, settings):
             started = time.perf_counter()
-            source = source_record(event)
-            if applied.seen(source):
-                yield Outcome()
-                continue
-            redrive = redrive_of(event)
-            record = decode(runtime.codec, source, models[source.topic])
-            if isinstance(record, BusinessException):
-                yield await _report(settled(redrive, record))
-                continue
-            project_id: str = getattr(record, "project_id")  # noqa: B009 - every input names its project
-            ledger = ledgers.get(project_id)
-            try:
-                inbound = Inbound(record=record, source=source_ref(record, source), redrive=redrive)
-                decision = decide(ledger, inbound, context(ledger))
-            except Exception as exc:  # a rule bug must not stop the partition: park the record instead
-                failure = quarantine(
-                    source,
-                    ExceptionReason.PROCESSING_ERROR,
-                    f"{type(exc).__name__}: {exc}",
-                    seen_at=record.occurred_at,
-                    project_id=project_id,
-                )
-                yield await _report(settled(redrive, failure))
-                continue
-            for command in decision.commands:
-                await outbox.command(command)
-            for exc_record in decision.exceptions:
-                await outbox.exception(exc_record)
+            staged = Staged(ledgers)
+            outcomes, handled = [], []
+            for event in events:
+                source = source_record(event)
+                if not applied.seen(source):
+                    outcomes.append(await handle(event, source, staged))
+                    handled.append((event, source))
             await outbox.delivered()
-            yield Outcome(commands=decision.commands, exceptions=decision.exceptions)
-            # Saved last, with no await before the record is acked (on the next iteration): Faust commits
-            # every changelog write of the open transaction, acked or not, so a write must never precede
-            # outputs that a stop could still cancel.
-            ledgers.put(project_id, decision.ledger)
-            applied.mark(source)
-            latency.observe(time.perf_counter() - started)
+            yield Outcome(
+                commands=tuple(c for o in outcomes for c in o.commands),
+                exceptions=tuple(e for o in outcomes for e in o.exceptions),
+            )
+            # Saved last, with no await before the batch is acked (when the next batch is asked for):
+            # Faust commits every changelog write of the open transaction, acked or not, so a write must
+            # never precede outputs that a stop could still cancel.
+            staged.save()
+            for event, source in handled:
+                with writing_for(event):
+                    applied.mark(source)
+            observe_batch(latency, started, len(events))
 
     return ledgers

@@ -46,6 +46,12 @@ class Settings(BaseModel):
     sweep_interval: timedelta = Field(
         timedelta(minutes=1), description="How often parked items are checked against the park limit."
     )
+    batch_size: int = Field(
+        500, ge=1, description="Records an agent handles before it waits once for its outputs' acks."
+    )
+    batch_wait: timedelta = Field(
+        timedelta(milliseconds=20), description="How long an agent waits to fill a batch (added latency)."
+    )
 
     @classmethod
     def from_env(
@@ -67,7 +73,7 @@ class Settings(BaseModel):
 def _parse(name: str, raw: str) -> object:
     if name == "closed_periods":
         return frozenset(p.strip() for p in raw.split(",") if p.strip())
-    if name in ("park_limit", "sweep_interval"):
+    if name in ("park_limit", "sweep_interval", "batch_wait"):
         return timedelta(seconds=float(raw))
     return raw
 

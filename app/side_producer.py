@@ -10,6 +10,7 @@ harmless when repeated because every consumer of them ignores a revision it has 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -24,10 +25,10 @@ class SideProducer:
         self._producer: AIOKafkaProducer | None = None
         app.on_before_shutdown.connect(self._stop)
 
-    async def send_and_wait(
+    async def send(
         self, topic: str, value: bytes, key: bytes | None = None, partition: int | None = None
-    ) -> None:
-        """Send one record and wait until the broker has it (so per-key order and durability hold)."""
+    ) -> asyncio.Future[Any]:
+        """Queue one record; the returned future resolves once the broker has it (per-key order holds)."""
         if self._producer is None:
             producer = AIOKafkaProducer(
                 bootstrap_servers=self._bootstrap,
@@ -37,7 +38,14 @@ class SideProducer:
             )
             await producer.start()
             self._producer = producer
-        await self._producer.send_and_wait(topic, value, key=key, partition=partition)
+        sent: asyncio.Future[Any] = await self._producer.send(topic, value, key=key, partition=partition)
+        return sent
+
+    async def send_and_wait(
+        self, topic: str, value: bytes, key: bytes | None = None, partition: int | None = None
+    ) -> None:
+        """Send one record and wait until the broker has it."""
+        await (await self.send(topic, value, key=key, partition=partition))
 
     async def _stop(self, sender: Any, *args: Any, **kwargs: Any) -> None:
         if self._producer is not None:

@@ -30,6 +30,9 @@ def run(settings: Settings) -> int:
     running.parent.mkdir(parents=True, exist_ok=True)
     running.touch()
     worker = faust.Worker(runtime.app, loglevel=settings.log_level, quiet=True)
+    # At WARNING and above Faust's terminal spinner sets the root logger to DEBUG so that every record spins
+    # it: each send then builds a debug record (a tenth of a busy worker's time). Workers need no spinner.
+    worker.spinner = None
     try:
         worker.execute_from_commandline()
     except SystemExit as exit_:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from app.codec import AvroCodec
 from app.local_kafka import free_ports
@@ -104,7 +105,10 @@ async def drain_rate(
     while True:
         if worker.poll() is not None:
             raise RuntimeError(f"worker exited with {worker.returncode}")
-        done, total = await committed_progress(bootstrap, group, prefix)
+        try:
+            done, total = await committed_progress(bootstrap, group, prefix)
+        except GroupCoordinatorNotAvailableError:  # a fresh broker elects the coordinator lazily
+            done, total = 0, 0
         if total and done >= total:
             return total / max(time.monotonic() - ready_at, 1e-3), total
         await asyncio.sleep(0.25)  # polling interval
