@@ -21,10 +21,9 @@ from decimal import Decimal
 from domain.forecast import ForecastContext, ProjectForecastState, Step
 from domain.forecast import project as rules
 from domain.forecast.values import key_of
-from domain.records.common import SourceRef
 from domain.records.forecast import ForecastDelta, SubjectType
 from domain.records.psa import MilestoneEvent, ProjectContract, ResourceAssignment, TimeEntry
-from replay.sandbox import SourceEvent, latest_approved, with_reference
+from replay.sandbox import AssignmentEvent, LedgerEvent, latest_approved, with_reference
 from replay.selection import Frozen
 
 ForecastRecord = ProjectContract | TimeEntry | MilestoneEvent | ResourceAssignment
@@ -38,19 +37,6 @@ RULES: dict[type[ForecastRecord], Rule] = {
     MilestoneEvent: rules.on_milestone,
     ResourceAssignment: rules.on_assignment,
 }
-
-
-@dataclass(frozen=True)
-class AssignmentEvent:
-    """One decoded revision of psflow.assignments-by-project, with its coordinates and timestamp (ms)."""
-
-    record: ResourceAssignment
-    source: SourceRef
-    timestamp_ms: int
-
-    def order(self) -> tuple[int, str, int, int]:
-        """Return the event-time merge key the worker's scheduler uses (app/scheduling.py)."""
-        return (self.timestamp_ms, self.source.topic, self.source.partition, self.source.offset)
 
 
 class MetricDiff(Frozen):
@@ -103,7 +89,7 @@ class RecomputedForecast:
 
 def recompute_forecast(
     project_id: str,
-    history: Sequence[SourceEvent],
+    history: Sequence[LedgerEvent],
     assignments: Sequence[AssignmentEvent],
     ctx: ForecastContext,
 ) -> RecomputedForecast:
@@ -113,13 +99,13 @@ def recompute_forecast(
     reference_event = latest_approved(mine)
     reference = None if reference_event is None else reference_event.record
     card = reference if isinstance(reference, ProjectContract) else None
-    inputs: list[SourceEvent | AssignmentEvent] = [*mine]
+    inputs: list[LedgerEvent | AssignmentEvent] = [*mine]
     inputs += [a for a in assignments if a.record.project_id == project_id]
     state = ProjectForecastState(project_id=project_id)
     latest: dict[str, ForecastDelta] = {}
     for event in sorted(inputs, key=lambda e: e.order()):
         record: ForecastRecord = (
-            event.record if isinstance(event, AssignmentEvent) else _forecast_record(event, card)
+            event.record if isinstance(event.record, ResourceAssignment) else _forecast_record(event, card)
         )
         step = RULES[type(record)](state, record, ctx, as_of=record.occurred_at)
         state = step.state
@@ -127,7 +113,7 @@ def recompute_forecast(
     return RecomputedForecast(project_id, latest, len(inputs))
 
 
-def _forecast_record(event: SourceEvent, card: ProjectContract | None) -> ForecastRecord:
+def _forecast_record(event: LedgerEvent, card: ProjectContract | None) -> ForecastRecord:
     record = with_reference(event.record, card)
     if not isinstance(record, ProjectContract | TimeEntry | MilestoneEvent):
         raise TypeError(f"{type(record).__name__} is not a forecast input")  # filtered out above
@@ -180,7 +166,7 @@ def diff_forecast(recomputed: RecomputedForecast, live: Mapping[str, ForecastDel
 
 def forecast_diff(
     project_id: str,
-    history: Sequence[SourceEvent],
+    history: Sequence[LedgerEvent],
     assignments: Sequence[AssignmentEvent],
     live: Iterable[ForecastDelta],
     ctx: ForecastContext,

@@ -18,25 +18,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
 
 from domain.ledger import Context, Inbound, ProjectLedger, decide
 from domain.ledger.messages import InboundRecord
-from domain.records.common import Envelope, SourceRef
+from domain.records.common import Envelope, Event, SourceRef
 from domain.records.erp import BillingCommand
-from domain.records.psa import ContractApprovalStatus, ProjectContract
+from domain.records.psa import ContractApprovalStatus, ProjectContract, ResourceAssignment
+
+R = TypeVar("R", bound=Event)
 
 
 @dataclass(frozen=True)
-class SourceEvent:
+class SourceEvent(Generic[R]):
     """One decoded input record of a project, with its coordinates and Kafka timestamp (ms)."""
 
-    record: InboundRecord
+    record: R
     source: SourceRef
     timestamp_ms: int
 
     def order(self) -> tuple[int, str, int, int]:
         """Return the event-time merge key the worker's scheduler uses (app/scheduling.py)."""
         return (self.timestamp_ms, self.source.topic, self.source.partition, self.source.offset)
+
+
+LedgerEvent = SourceEvent[InboundRecord]
+AssignmentEvent = SourceEvent[ResourceAssignment]
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,9 @@ class Recomputed:
     events: int = 0
 
 
-def latest_approved(events: Iterable[SourceEvent]) -> SourceEvent | None:
+def latest_approved(events: Iterable[LedgerEvent]) -> LedgerEvent | None:
     """Return the project's latest approved contract version: today's reference data."""
-    best: SourceEvent | None = None
+    best: LedgerEvent | None = None
     for event in events:
         record = event.record
         approved = (
@@ -64,7 +71,7 @@ def latest_approved(events: Iterable[SourceEvent]) -> SourceEvent | None:
     return best
 
 
-def _version(event: SourceEvent) -> int:
+def _version(event: LedgerEvent) -> int:
     record = event.record
     return record.contract_version if isinstance(record, ProjectContract) else 0
 
@@ -80,7 +87,7 @@ def with_reference(record: InboundRecord, reference: ProjectContract | None) -> 
     return record.model_copy(update={"bill_rates": reference.bill_rates, "cost_rates": reference.cost_rates})
 
 
-def recompute(project_id: str, history: Sequence[SourceEvent], park_limit: timedelta) -> Recomputed:
+def recompute(project_id: str, history: Sequence[LedgerEvent], park_limit: timedelta) -> Recomputed:
     """Replay a project's history through the domain from an empty ledger; collect what it emits."""
     events = sorted((e for e in history if e.record.project_id == project_id), key=SourceEvent.order)
     reference_event = latest_approved(events)

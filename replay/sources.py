@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar, cast
 
 from aiokafka.structs import TopicPartition
 
@@ -19,22 +20,23 @@ from app.topics import (
     TopicSpec,
 )
 from domain.ledger.messages import InboundRecord
-from domain.records.common import SourceRef
+from domain.records.common import Event, SourceRef
 from domain.records.erp import AccountingPeriod, BillingCommand
 from domain.records.forecast import ForecastDelta, SubjectType
 from domain.records.psa import ResourceAssignment
 from replay.audit import ReplayEnv
-from replay.forecast_diff import AssignmentEvent
 from replay.kafka_read import Reader, Slice, committed
 from replay.sandbox import SourceEvent
 from replay.selection import LEDGER_INPUTS, partition_for
 
+R = TypeVar("R", bound=Event)
+
 
 @dataclass(frozen=True)
-class Inputs:
+class Inputs(Generic[R]):
     """The subjects' input events up to the worker group's committed offsets, and that cut."""
 
-    events: dict[str, list[SourceEvent]]
+    events: dict[str, list[SourceEvent[R]]]
     cut: dict[str, int]
     undecodable: int
     unconsumed: int
@@ -52,25 +54,45 @@ def subject_partitions(env: ReplayEnv, spec: TopicSpec, subjects: Iterable[str])
 
 async def read_inputs(
     env: ReplayEnv, reader: Reader, subjects: tuple[str, ...], to_end: bool = False
-) -> Inputs:
+) -> Inputs[InboundRecord]:
     """Read the subjects' full input history, up to what the worker group has committed (or all of it).
 
     Cutting at the group's committed offsets compares like with like: the worker acknowledges a record's
     outputs before committing past it, so every command of the inputs before the cut is on the topic. The
     subjects' records past the cut are counted as `unconsumed`: their commands may or may not be out yet,
-    so `apply` refuses a preview that saw any.
+    so `apply` refuses a preview that saw any. Undecodable records are already on ops.exceptions.
     """
+    # Every ledger input's record type is an InboundRecord (app/contracts.py maps each topic's subject).
+    return cast(Inputs[InboundRecord], await _read_to_cut(env, reader, LEDGER_INPUTS, subjects, to_end))
+
+
+async def read_assignments(
+    env: ReplayEnv, reader: Reader, subjects: tuple[str, ...], to_end: bool = False
+) -> Inputs[ResourceAssignment]:
+    """Read the subjects' assignments from psflow.assignments-by-project, up to the group's committed offsets.
+
+    The project-forecast agent reads assignments from this repartition topic, not psa.resource-assignments:
+    its records, offsets and timestamps are the ones the worker merged with the project's other inputs.
+    """
+    found = await _read_to_cut(env, reader, (ASSIGNMENTS_BY_PROJECT,), subjects, to_end)
+    return cast(Inputs[ResourceAssignment], found)
+
+
+async def _read_to_cut(
+    env: ReplayEnv, reader: Reader, specs: tuple[TopicSpec, ...], subjects: tuple[str, ...], to_end: bool
+) -> Inputs[Event]:
+    """Read the subjects' records of project-keyed topics up to the group's committed offsets."""
     models = {c.subject: c.model for c in CONTRACTS}
-    tps = [tp for spec in LEDGER_INPUTS for tp in subject_partitions(env, spec, subjects)]
+    tps = [tp for spec in specs for tp in subject_partitions(env, spec, subjects)]
     bounds = await reader.bounds(tps)
     done = (
         {tp: b[1] for tp, b in bounds.items()} if to_end else await committed(env.bootstrap, env.group, tps)
     )
     cut = {tp: min(done[tp], bounds[tp][1]) for tp in tps}
     raw = await reader.read(Slice(tp.topic, tp.partition, *bounds[tp]) for tp in tps)
-    expected = {env.name(spec): models[spec.value_subject] for spec in LEDGER_INPUTS}
+    expected = {env.name(spec): models[spec.value_subject] for spec in specs}
     wanted = set(subjects)
-    events: dict[str, list[SourceEvent]] = defaultdict(list)
+    events: dict[str, list[SourceEvent[Event]]] = defaultdict(list)
     undecodable = unconsumed = 0
     for record in raw:
         if record.offset >= cut[TopicPartition(record.topic, record.partition)]:
@@ -79,16 +101,15 @@ async def read_inputs(
         try:
             value = env.codec.decode(record.value or b"", expected[record.topic])
         except DecodeError:
-            undecodable += 1  # already on ops.exceptions, where `redrive` picks it up
+            undecodable += 1
             continue
         project = getattr(value, "project_id", None)
         if project not in wanted:
             continue
-        inbound: InboundRecord = value  # type: ignore[assignment]  # every ledger input is an InboundRecord
         source = SourceRef(
             event_id=value.event_id, topic=record.topic, partition=record.partition, offset=record.offset
         )
-        events[str(project)].append(SourceEvent(inbound, source, record.timestamp))
+        events[str(project)].append(SourceEvent(value, source, record.timestamp))
     return Inputs(dict(events), {_tp_name(tp): c for tp, c in cut.items()}, undecodable, unconsumed)
 
 
@@ -123,53 +144,6 @@ async def read_calendar(env: ReplayEnv, reader: Reader) -> PeriodCalendar:
         except DecodeError:
             continue
     return calendar
-
-
-@dataclass(frozen=True)
-class Assignments:
-    """The subjects' assignment revisions as the project-forecast agent consumed them, and that cut."""
-
-    events: dict[str, list[AssignmentEvent]]
-    cut: dict[str, int]
-    undecodable: int
-    unconsumed: int
-
-
-async def read_assignments(
-    env: ReplayEnv, reader: Reader, subjects: tuple[str, ...], to_end: bool = False
-) -> Assignments:
-    """Read the subjects' assignments from psflow.assignments-by-project, up to the group's committed offsets.
-
-    The project-forecast agent reads assignments from this repartition topic, not psa.resource-assignments:
-    its records, offsets and timestamps are the ones the worker merged with the project's other inputs.
-    """
-    tps = subject_partitions(env, ASSIGNMENTS_BY_PROJECT, subjects)
-    bounds = await reader.bounds(tps)
-    done = (
-        {tp: b[1] for tp, b in bounds.items()} if to_end else await committed(env.bootstrap, env.group, tps)
-    )
-    cut = {tp: min(done[tp], bounds[tp][1]) for tp in tps}
-    raw = await reader.read(Slice(tp.topic, tp.partition, *bounds[tp]) for tp in tps)
-    wanted = set(subjects)
-    events: dict[str, list[AssignmentEvent]] = defaultdict(list)
-    undecodable = unconsumed = 0
-    for record in raw:
-        if record.offset >= cut[TopicPartition(record.topic, record.partition)]:
-            unconsumed += (record.key or b"").decode(errors="replace") in wanted
-            continue
-        try:
-            value = env.codec.decode(record.value or b"", ResourceAssignment)
-        except DecodeError:
-            # The project-forecast agent skipped it too: it quarantines nothing of this topic.
-            undecodable += 1
-            continue
-        if value.project_id not in wanted:
-            continue
-        source = SourceRef(
-            event_id=value.event_id, topic=record.topic, partition=record.partition, offset=record.offset
-        )
-        events[value.project_id].append(AssignmentEvent(value, source, record.timestamp))
-    return Assignments(dict(events), {_tp_name(tp): c for tp, c in cut.items()}, undecodable, unconsumed)
 
 
 async def read_deltas(

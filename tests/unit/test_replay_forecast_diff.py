@@ -14,9 +14,9 @@ from domain.records.common import SourceRef
 from domain.records.forecast import ForecastDelta, SubjectType
 from domain.records.psa import BillRate, MilestoneEvent, ProjectContract, ResourceAssignment, TimeEntry
 from replay.diff import ProjectDiff
-from replay.forecast_diff import AssignmentEvent, ForecastDiff, MetricDiff, forecast_diff
+from replay.forecast_diff import ForecastDiff, MetricDiff, forecast_diff
 from replay.preview import Preview, _hash, load, report, save
-from replay.sandbox import SourceEvent
+from replay.sandbox import AssignmentEvent, SourceEvent
 from tests.factories import contract, envelope, inbound, milestone_event, resource_assignment, time_entry
 
 JAN1, MAR1 = date(2026, 1, 1), date(2026, 3, 1)
