@@ -18,8 +18,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import OffsetAndMetadata, TopicPartition
+from aiokafka.structs import TopicPartition
 
 from app.codec import AvroCodec, load_versions
 from app.topic_admin import apply_catalog
@@ -28,7 +27,7 @@ from benchmarks.pipeline import mixed_stream, produce
 from replay import plan as plans
 from replay import preview as previews
 from replay.audit import ReplayEnv
-from replay.kafka_read import Reader, Slice
+from replay.kafka_read import Reader, Slice, commit
 from replay.selection import LEDGER_INPUTS, Selection
 
 
@@ -41,13 +40,7 @@ async def commit_group_at_end(env: ReplayEnv) -> None:
     tps = _input_partitions(env)
     async with Reader(env.bootstrap) as reader:
         ends = {tp: b[1] for tp, b in (await reader.bounds(tps)).items()}
-    group = AIOKafkaConsumer(bootstrap_servers=env.bootstrap, group_id=env.group, enable_auto_commit=False)
-    await group.start()
-    try:
-        group.assign(tps)
-        await group.commit({tp: OffsetAndMetadata(end, "") for tp, end in ends.items()})
-    finally:
-        await group.stop()
+    await commit(env.bootstrap, env.group, ends)
 
 
 async def raw_read(env: ReplayEnv) -> tuple[int, float]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -11,7 +11,7 @@ from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import ConsumerRecord, TopicPartition
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 
 # aiokafka ships no type hints: a record read from a topic, with bytes key and value.
 Raw: TypeAlias = ConsumerRecord
@@ -109,3 +109,14 @@ async def committed(bootstrap: str, group: str, tps: Sequence[TopicPartition]) -
     finally:
         await admin.close()
     return {tp: max(found[tp].offset, 0) if tp in found else 0 for tp in tps}
+
+
+async def commit(bootstrap: str, group: str, offsets: Mapping[TopicPartition, int]) -> None:
+    """Commit offsets for a consumer group from outside it (the group must have no active member)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(offsets))
+        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in offsets.items()})
+    finally:
+        await consumer.stop()

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import OffsetAndMetadata, TopicPartition
+from aiokafka.structs import TopicPartition
 
 from app.topics import (
     ASSIGNMENTS_BY_PROJECT,
@@ -43,7 +43,7 @@ from app.topics import (
 )
 from domain.records.governance import ReplayAction, ReplayResult
 from replay.audit import Action, ReplayEnv, publish
-from replay.kafka_read import Raw, Reader, Slice, committed
+from replay.kafka_read import Raw, Reader, Slice, commit, committed
 from replay.selection import LEDGER_INPUTS
 
 # What the group reads as given (replayed on reset) and what it writes for itself (regenerated).
@@ -152,13 +152,7 @@ async def execute(env: ReplayEnv, plan: ResetPlan) -> None:
     """Apply a reset plan: offsets, changelog, local state (refused if a worker joined meanwhile)."""
     if await members(env.bootstrap, env.group):
         raise GroupActive(f"group {env.group} has active members: stop every worker first")
-    consumer = AIOKafkaConsumer(bootstrap_servers=env.bootstrap, group_id=env.group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(list(plan.offsets))
-        await consumer.commit({tp: OffsetAndMetadata(target, "") for tp, (_, target) in plan.offsets.items()})
-    finally:
-        await consumer.stop()
+    await commit(env.bootstrap, env.group, {tp: target for tp, (_, target) in plan.offsets.items()})
     producer = AIOKafkaProducer(bootstrap_servers=env.bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:

@@ -10,10 +10,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import OffsetAndMetadata, TopicPartition
+from aiokafka.structs import TopicPartition
 
 from app.topics import ERP_BILLING_COMMANDS, PSA_PROJECTS, PSA_TIME_ENTRIES
+from benchmarks.replay import commit_group_at_end
 from domain.records.erp import BillingCommand
 from domain.records.psa import ProjectContract, TimeEntry
 from replay import plan as plans
@@ -21,7 +21,7 @@ from replay import preview as previews
 from replay.apply import apply
 from replay.audit import ReplayEnv
 from replay.kafka_read import Reader, Slice
-from replay.selection import LEDGER_INPUTS, Selection
+from replay.selection import Selection
 from tests.factories import contract, envelope, play, time_entry
 from tests.integration.kafka_io import KafkaIO
 from tests.integration.test_replay_rate_card import RIGHT, WRONG, replay_env
@@ -44,16 +44,7 @@ async def _as_the_worker_did(kafka_io: KafkaIO, env: ReplayEnv) -> None:
         )
     for command in play(*records).commands:
         await kafka_io.send(ERP_BILLING_COMMANDS, "P-A", command)
-    tps = [TopicPartition(env.name(s), p) for s in LEDGER_INPUTS for p in range(s.partitions)]
-    async with Reader(env.bootstrap) as reader:
-        ends = {tp: b[1] for tp, b in (await reader.bounds(tps)).items()}
-    group = AIOKafkaConsumer(bootstrap_servers=env.bootstrap, group_id=env.group, enable_auto_commit=False)
-    await group.start()
-    try:
-        group.assign(tps)
-        await group.commit({tp: OffsetAndMetadata(end, "") for tp, end in ends.items()})
-    finally:
-        await group.stop()
+    await commit_group_at_end(env)
 
 
 async def _corrections_on_topic(env: ReplayEnv) -> Counter[str]:
