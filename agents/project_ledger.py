@@ -25,7 +25,7 @@ from domain.ledger import Context, Inbound, ProjectLedger, decide
 from domain.quarantine import quarantine
 from domain.records.erp import BillingCommand
 from domain.records.ops import BusinessException, ExceptionReason, SourceRecord
-from tables.applied_offsets import AppliedOffsets
+from tables.applied_offsets import PROJECT_LEDGER_GUARD, AppliedOffsets
 from tables.project_ledgers import ProjectLedgers, project_ledgers
 
 # One agent for every project-keyed input: a project's events are then handled one at a time, in
@@ -45,7 +45,7 @@ class Outcome:
 def register(runtime: Runtime) -> ProjectLedgers:
     """Declare the project ledger table and the agent that keeps it."""
     ledgers = project_ledgers(runtime.app)
-    applied = AppliedOffsets(runtime.app, "project-ledger-offsets", PROJECT_PARTITIONS)
+    applied = AppliedOffsets(runtime.app, PROJECT_LEDGER_GUARD, PROJECT_PARTITIONS)
     outbox = Outbox(runtime)
     models = {runtime.topic_name(spec): runtime.model_for(spec) for spec in INPUTS}
     settings = runtime.settings

@@ -10,6 +10,7 @@ from faust.serializers import codecs
 
 from app.codec import AvroCodec
 from app.contracts import CONTRACTS
+from app.faust_recovery import mend_recovery_highwaters
 from app.period_calendar import PeriodCalendar
 from app.scheduling import EventTimeScheduler
 from app.settings import Settings, forecast_context
@@ -70,6 +71,7 @@ class Runtime:
 def create_app(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
     """Build a fully wired worker app."""
     codec = codec or AvroCodec.from_directory()
+    mend_recovery_highwaters()
     codecs.register("psflow-avro", FaustAvroCodec(avro=codec))
     app = faust.App(
         settings.app_id,

@@ -13,10 +13,11 @@ forecast from the inputs. Commands re-emitted on the way carry the ids they had,
 From a time: source offsets move back to each partition's first record at or after the time (never forward,
 past records the group has not processed yet); derived topics keep theirs (a copy forwarded before the stop
 but not yet read must not be skipped; one read twice is ignored as a stale revision). Tables keep their
-state, so this re-consumes what came after the time without rewinding state: a compacted changelog holds
-no history. The project ledger skips records it already applied (its applied-offset guard, which must hold
-across Faust's commit quirk); re-deciding refused records is `redrive`'s job, correcting applied ones is
-plan/preview/apply's. What a time reset re-runs in effect is the forecast side and anything not yet applied.
+state (a compacted changelog holds no history to rewind to), except the project ledger's applied-offset
+guard, which is tombstoned, its local state removed with the rest so every table is recovered from its
+changelog: otherwise the ledger would skip every record it had applied. The records since the time are then
+decided again: what was refused is re-evaluated (after a fix of configuration or code), what was applied
+changes nothing (same revision, same version, same status), and outputs keep their ids.
 
 Refused while the group has members, like kafka-consumer-groups --reset-offsets: a live worker would
 overwrite the offsets and keep serving the state being deleted. Local state lives on each worker host:
@@ -45,6 +46,7 @@ from domain.records.governance import ReplayAction, ReplayResult
 from replay.audit import Action, ReplayEnv, publish
 from replay.kafka_read import Raw, Reader, Slice, commit, committed
 from replay.selection import LEDGER_INPUTS
+from tables.applied_offsets import PROJECT_LEDGER_GUARD
 
 # What the group reads as given (replayed on reset) and what it writes for itself (regenerated).
 SOURCES = (*LEDGER_INPUTS, PSA_RESOURCE_ASSIGNMENTS, LEDGER_CORRECTIONS)
@@ -112,14 +114,14 @@ async def prepare(env: ReplayEnv, data_dirs: list[Path], to: datetime | None) ->
             targets = {tp: min(o, now[tp]) for tp, o in (await reader.offset_at(sources, to)).items()}
         else:
             targets = {tp: bounds[tp][0] for tp in sources} | {tp: bounds[tp][1] for tp in derived}
-            logs = [
-                TopicPartition(t, p) for t in _changelogs(env, existing) for p in range(PROJECT_PARTITIONS)
-            ]
-            live = await reader.read(
-                Slice(tp.topic, tp.partition, *b) for tp, b in (await reader.bounds(logs)).items()
-            )
-            plan.tombstones = _live_keys(live)
-            plan.state_dirs = state_dirs(data_dirs)
+        guard = f"{env.group}-{PROJECT_LEDGER_GUARD}-changelog"
+        wiped = [t for t in _changelogs(env, existing) if to is None or t == guard]
+        logs = [TopicPartition(t, p) for t in wiped for p in range(PROJECT_PARTITIONS)]
+        live = await reader.read(
+            Slice(tp.topic, tp.partition, *b) for tp, b in (await reader.bounds(logs)).items()
+        )
+        plan.tombstones = _live_keys(live)
+        plan.state_dirs = state_dirs(data_dirs)
     plan.offsets = {tp: (now[tp], targets.get(tp, now[tp])) for tp in sources + derived}
     return plan
 

@@ -8,6 +8,9 @@ import faust
 
 from domain.records.ops import SourceRecord
 
+# The project-ledger agent's guard; `replay reset --to-datetime` clears it by this name.
+PROJECT_LEDGER_GUARD = "project-ledger-offsets"
+
 
 class AppliedOffsets:
     """Remember, per topic-partition, the offset of the last record whose effects were saved.

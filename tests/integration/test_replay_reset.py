@@ -14,12 +14,14 @@ import pytest
 
 from app.topics import (
     ERP_BILLING_COMMANDS,
+    OPS_EXCEPTIONS,
     PSA_PROJECTS,
     PSA_RESOURCE_ASSIGNMENTS,
     PSA_TIME_ENTRIES,
 )
 from domain.records.erp import BillingCommand, BillingCommandType
 from domain.records.governance import ReplayAction, ReplayResult
+from domain.records.ops import ExceptionReason
 from replay.audit import ReplayEnv, history
 from replay.reset import GroupActive, members, reset
 from tests.factories import contract, resource_assignment, time_entry
@@ -109,7 +111,7 @@ async def test_reset_is_refused_while_a_worker_runs_and_rebuilds_the_same_state_
     ]
 
 
-async def test_a_reset_to_a_time_rewinds_the_inputs_after_it_and_keeps_state_and_outputs_once(
+async def test_a_reset_to_a_time_decides_again_what_came_after_it_and_keeps_what_came_before(
     kafka_io: KafkaIO, start_worker: Callable[..., WorkerProcess], tmp_path: Path
 ) -> None:
     # Record timestamps set apart explicitly: the cutover must fall between TE-1 and TE-2 whatever the clock.
@@ -117,28 +119,31 @@ async def test_a_reset_to_a_time_rewinds_the_inputs_after_it_and_keeps_state_and
     for offset_s, spec, record in (
         (-20, PSA_PROJECTS, contract("P-1")),
         (-10, PSA_TIME_ENTRIES, time_entry("P-1", entry_id="TE-1", work_date=date(2026, 2, 2))),
-        (0, PSA_TIME_ENTRIES, time_entry("P-1", entry_id="TE-2", work_date=date(2026, 2, 3))),
+        (0, PSA_TIME_ENTRIES, time_entry("P-1", entry_id="TE-2", work_date=date(2026, 3, 2))),
     ):
         value = kafka_io.codec.encode(record)
         await kafka_io.producer.send_and_wait(
             kafka_io.name(spec), value=value, key=b"P-1", timestamp_ms=now_ms + offset_s * 1000
         )
     cutover = datetime.fromtimestamp((now_ms - 5_000) / 1000, UTC)
-    worker = start_worker("w1")
+    # March was configured as closed by mistake: TE-2 is refused.
+    worker = start_worker("w1", env={"PSFLOW_CLOSED_PERIODS": "2026-03"})
     env = replay_env(kafka_io)
-    assert _state(worker, "P-1", {"posted": "2400.00"})["posted"] == "2400.00"
+    (refused,) = await kafka_io.read_records(OPS_EXCEPTIONS, count=1)
+    assert refused.reason is ExceptionReason.PERIOD_CLOSED
+    _state(worker, "P-1", {"posted": "1200.00"})
     await wait_consumed(env)
     await _stopped(worker, env)
 
-    done = await reset(env, [tmp_path / "w1"], cutover, True, "ana", "re-run since the cutover")
+    done = await reset(env, [tmp_path / "w1"], cutover, True, "ana", "March is open")
     moved = {f"{tp.topic}:{tp.partition}": (now, to) for tp, (now, to) in done.offsets.items() if now != to}
     (entries,) = [k for k in moved if k.startswith(kafka_io.name(PSA_TIME_ENTRIES))]
-    assert moved == {entries: (2, 1)}  # only TE-2 came after the cutover
-    assert (done.tombstones, done.state_dirs) == ([], [])
+    assert moved == {entries: (2, 1)}  # only TE-2 came after the cutover; the contract is kept
+    assert {tp.topic for tp, _ in done.tombstones} == {f"{env.group}-project-ledger-offsets-changelog"}
 
-    restarted = start_worker("w1")
+    restarted = start_worker("w1")  # March open now
     await wait_consumed(env)
-    assert _state(restarted, "P-1", {"posted": "2400.00", "hours_total": "16.00"})["posted"] == "2400.00"
+    assert _state(restarted, "P-1", {"posted": "2400.00", "hours_total": "16.00"})
     commands: list[BillingCommand] = await kafka_io.read_to_end(ERP_BILLING_COMMANDS)
     charges = [c.command_id for c in commands if c.command_type is BillingCommandType.POST_TIME_CHARGE]
     assert sorted(charges) == ["cmd:TE-1:r1:POST_TIME_CHARGE", "cmd:TE-2:r1:POST_TIME_CHARGE"]
