@@ -12,8 +12,9 @@ from agents.outbox import Outbox
 from app.faust_app import Runtime
 from app.metrics import PROCESSING_SECONDS
 from domain.forecast import ProjectForecastState, ResourcePlan, Step
+from domain.quarantine import quarantine
 from domain.records.common import Event
-from domain.records.ops import BusinessException
+from domain.records.ops import BusinessException, ExceptionReason
 from tables.json_table import JsonTable
 
 S = TypeVar("S", ResourcePlan, ProjectForecastState)
@@ -57,10 +58,22 @@ def register_forecast_agent(
                         await outbox.exception(record)
                     continue
                 key = key_of(record)
-                # Event time, not the wall clock, says which months are closed: a replay computes the same.
-                step = rules[type(record)](
-                    staged.get(key) or new_state(key), record, runtime.forecast, as_of=record.occurred_at
-                )
+                try:
+                    # Event time, not the wall clock, says which months are closed: replays compute the same.
+                    step = rules[type(record)](
+                        staged.get(key) or new_state(key), record, runtime.forecast, as_of=record.occurred_at
+                    )
+                except Exception as exc:  # a rule bug or unreadable state must not stop the partition
+                    failure = quarantine(
+                        source,
+                        ExceptionReason.PROCESSING_ERROR,
+                        f"{type(exc).__name__}: {exc}",
+                        seen_at=record.occurred_at,
+                        project_id=getattr(record, "project_id", None),
+                        details={"agent": name},
+                    )
+                    await outbox.exception(failure)
+                    continue
                 for delta in step.deltas:
                     await outbox.delta(delta)
                 for exception in step.exceptions:

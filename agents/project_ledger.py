@@ -71,8 +71,10 @@ def register(runtime: Runtime) -> ProjectLedgers:
         if isinstance(record, BusinessException):
             return await _report(settled(redrive, record))
         project_id: str = getattr(record, "project_id")  # noqa: B009 - every input names its project
-        ledger = staged.get(project_id)
         try:
+            # Inside the try: a stored ledger this code cannot read (written by another version) must park
+            # the record like a rule bug, not crash-loop the agent on every restart.
+            ledger = staged.get(project_id)
             inbound = Inbound(record=record, source=source_ref(record, source), redrive=redrive)
             decision = decide(ledger, inbound, context(ledger))
         except Exception as exc:  # a rule bug must not stop the partition: park the record instead

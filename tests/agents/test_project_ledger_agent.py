@@ -47,3 +47,20 @@ async def test_garbage_goes_to_the_exception_queue_and_the_next_record_is_proces
     await harness.put(PSA_PROJECTS, "P-3", contract("P-3"))
     outcome = await harness.put(PSA_TIME_ENTRIES, "P-3", time_entry("P-3"))
     assert [c.command_type for c in outcome.commands] == [BillingCommandType.POST_TIME_CHARGE]
+
+
+async def test_a_stored_ledger_this_version_cannot_read_parks_the_record_instead_of_crashing(
+    harness: Harness,
+) -> None:
+    # Written by another version of psflow (a field this one does not know): the agent must go on.
+    harness.runtime.app.tables["project-ledgers"].data[b"P-OLD"] = b'{"project_id": "P-OLD", "legacy": true}'
+
+    outcome = await harness.put(PSA_TIME_ENTRIES, "P-OLD", time_entry("P-OLD"))
+
+    (failure,) = outcome.exceptions
+    assert failure.reason is ExceptionReason.PROCESSING_ERROR
+    assert "ValidationError" in failure.message
+    assert failure.source is not None and failure.source.raw_value is not None  # kept for a re-drive
+    await harness.put(PSA_PROJECTS, "P-4", contract("P-4"))
+    outcome = await harness.put(PSA_TIME_ENTRIES, "P-4", time_entry("P-4"))
+    assert [c.command_type for c in outcome.commands] == [BillingCommandType.POST_TIME_CHARGE]
