@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,8 +39,8 @@ class CapacityCalendar(Config):
 
     def working_days(self, region: str | None, start: date, end: date) -> int:
         """Return the working days from `start` to `end`, both included, in a region."""
-        off = self.holidays.get(region, frozenset()) if region is not None else frozenset()
-        return sum(1 for day in days(start, end) if day.weekday() < WORKING_DAYS_PER_WEEK and day not in off)
+        off = self.holidays.get(region, _NO_HOLIDAYS) if region is not None else _NO_HOLIDAYS
+        return _working_days(off, start, end)
 
     def gross_capacity(self, region: str | None, period: str) -> Decimal:
         """Return a month's gross capacity in hours: working days x standard hours per day."""
@@ -61,17 +62,29 @@ def assigned_hours(
     return per_day * calendar.working_days(assignment.region, first, last)
 
 
+_NO_HOLIDAYS: frozenset[date] = frozenset()
+
+
+# Every event re-reads the same few months of the same calendars: count each span once per process.
+@lru_cache(maxsize=1 << 16)
+def _working_days(off: frozenset[date], start: date, end: date) -> int:
+    """Return the days from `start` to `end`, both included, that are Mon-Fri and not in `off`."""
+    return sum(1 for day in days(start, end) if day.weekday() < WORKING_DAYS_PER_WEEK and day not in off)
+
+
 def days(start: date, end: date) -> Iterator[date]:
     """Yield every day from `start` to `end`, both included."""
     for offset in range((end - start).days + 1):
         yield start + timedelta(days=offset)
 
 
+@lru_cache(maxsize=1 << 14)
 def period_of(day: date) -> str:
     """Return the month ("YYYY-MM") a day falls in."""
     return f"{day.year:04d}-{day.month:02d}"
 
 
+@lru_cache(maxsize=1 << 12)
 def month_bounds(period: str) -> tuple[date, date]:
     """Return the first and the last day of a month."""
     first = date(int(period[:4]), int(period[5:7]), 1)
@@ -81,10 +94,18 @@ def month_bounds(period: str) -> tuple[date, date]:
 
 def periods(first: str, last: str) -> Iterator[str]:
     """Yield every month from `first` to `last`, both included."""
+    yield from _periods(first, last)
+
+
+@lru_cache(maxsize=1 << 12)
+def _periods(first: str, last: str) -> tuple[str, ...]:
+    """Return every month from `first` to `last`, both included."""
+    months = []
     start, _ = month_bounds(first)
     while period_of(start) <= last:
-        yield period_of(start)
+        months.append(period_of(start))
         start = month_bounds(period_of(start))[1] + timedelta(days=1)
+    return tuple(months)
 
 
 def day_of(as_of: datetime) -> date:

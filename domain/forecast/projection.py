@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from domain.forecast.actuals import ActualMonths, ActualPart
 from domain.forecast.calendar import assigned_hours, day_of, month_bounds, period_of, periods, to_cents
 from domain.forecast.config import ForecastContext
 from domain.forecast.costing import CostLine, Costs, actual_cost, bill_rate
@@ -51,29 +52,20 @@ def project_forecast(
     return evaluate(state, as_of, ctx).values
 
 
-def evaluate(state: ProjectForecastState, as_of: datetime, ctx: ForecastContext) -> Projection:
-    """Return the project's forecast values, withheld keys and FX issues as of an instant."""
+def evaluate(
+    state: ProjectForecastState, as_of: datetime, ctx: ForecastContext, summed: ActualMonths | None = None
+) -> Projection:
+    """Return the project's forecast values, withheld keys and FX issues as of an instant.
+
+    `summed`, the state's approved time already summed per month, spares the loop over every actual.
+    """
     today = day_of(as_of)
     now = period_of(today)
     terms = state.contract
-    hours: dict[str, Decimal] = defaultdict(Decimal)
-    tm_actual: dict[str, Decimal] = defaultdict(Decimal)
+    part = None if summed is None else summed.until(now)
+    hours, tm_actual, actual_costs = _actual_part(state, now, ctx) if part is None else part
     tm_plan: dict[str, Decimal] = defaultdict(Decimal)
-    actual_costs, plan_costs = Costs(), Costs()
-    for actual in state.actuals.values():
-        period = period_of(actual.work_date)
-        if not actual.approved or period > now:
-            continue
-        hours[period] += actual.hours
-        if terms is None:
-            continue
-        rate = (
-            bill_rate(terms, actual.resource_id, actual.role, actual.work_date) if actual.billable else None
-        )
-        tm_actual[period] += actual.hours * (rate or ZERO)
-        line = actual_cost(terms, state.assignments, actual)
-        if line is not None:
-            actual_costs.add(line, terms, ctx)
+    plan_costs = Costs()
     for a in state.assignments.values():
         if a.status == AssignmentStatus.CANCELLED:
             continue
@@ -138,6 +130,29 @@ def evaluate(state: ProjectForecastState, as_of: datetime, ctx: ForecastContext)
     for (period, currency), amount in sorted(unconverted.items()):
         out.missing_rate(period, currency, to_cents(amount), terms)
     return out.done(state)
+
+
+def _actual_part(state: ProjectForecastState, now: str, ctx: ForecastContext) -> ActualPart:
+    """Return approved hours, T&M revenue and costs per month up to `now`, from every actual."""
+    terms = state.contract
+    hours: dict[str, Decimal] = defaultdict(Decimal)
+    tm_actual: dict[str, Decimal] = defaultdict(Decimal)
+    actual_costs = Costs()
+    for actual in state.actuals.values():
+        period = period_of(actual.work_date)
+        if not actual.approved or period > now:
+            continue
+        hours[period] += actual.hours
+        if terms is None:
+            continue
+        rate = (
+            bill_rate(terms, actual.resource_id, actual.role, actual.work_date) if actual.billable else None
+        )
+        tm_actual[period] += actual.hours * (rate or ZERO)
+        line = actual_cost(terms, state.assignments, actual)
+        if line is not None:
+            actual_costs.add(line, terms, ctx)
+    return hours, tm_actual, actual_costs
 
 
 def _revenue(
