@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
 
 from agents.batching import Staged, batches, observe_batch
-from agents.intake import decode, source_record
+from agents.intake import decode, redrive_of, settled, settled_after, source_record
 from agents.outbox import Outbox
 from app.faust_app import Runtime
 from app.metrics import PROCESSING_SECONDS
@@ -44,6 +44,43 @@ def register_forecast_agent(
     outbox = Outbox(runtime)
     latency = PROCESSING_SECONDS.labels(name)
 
+    async def report(exceptions: tuple[BusinessException, ...]) -> None:
+        for exception in exceptions:
+            await outbox.exception(exception)
+
+    async def handle(event: Any, staged: Staged[S]) -> int:
+        """Apply one record's rule on its key's staged state and send (not yet await) its outputs."""
+        source = source_record(event)
+        redrive = redrive_of(event, name)
+        record = decode(runtime.codec, source, models[source.topic])
+        if isinstance(record, BusinessException):
+            if source.topic in quarantined:
+                mine = record.model_copy(update={"details": {**record.details, "agent": name}})
+                await report(settled(redrive, mine))
+            return 0
+        key = key_of(record)
+        try:
+            # Event time, not the wall clock, says which months are closed: replays compute the same.
+            step = rules[type(record)](
+                staged.get(key) or new_state(key), record, runtime.forecast, as_of=record.occurred_at
+            )
+        except Exception as exc:  # a rule bug or unreadable state must not stop the partition
+            failure = quarantine(
+                source,
+                ExceptionReason.PROCESSING_ERROR,
+                f"{type(exc).__name__}: {exc}",
+                seen_at=record.occurred_at,
+                project_id=getattr(record, "project_id", None),
+                details={"agent": name},
+            )
+            await report(settled(redrive, failure))
+            return 0
+        for delta in step.deltas:
+            await outbox.delta(delta)
+        await report(settled_after(redrive, step.exceptions, source, record))
+        staged.put(key, step.state, event)
+        return len(step.deltas)
+
     @runtime.app.agent(channel, name=name)
     async def apply_rules(stream: Any) -> AsyncIterator[int]:
         async for events in batches(stream, runtime.settings):
@@ -51,35 +88,7 @@ def register_forecast_agent(
             staged = Staged(table)
             emitted = 0
             for event in events:
-                source = source_record(event)
-                record = decode(runtime.codec, source, models[source.topic])
-                if isinstance(record, BusinessException):
-                    if source.topic in quarantined:
-                        await outbox.exception(record)
-                    continue
-                key = key_of(record)
-                try:
-                    # Event time, not the wall clock, says which months are closed: replays compute the same.
-                    step = rules[type(record)](
-                        staged.get(key) or new_state(key), record, runtime.forecast, as_of=record.occurred_at
-                    )
-                except Exception as exc:  # a rule bug or unreadable state must not stop the partition
-                    failure = quarantine(
-                        source,
-                        ExceptionReason.PROCESSING_ERROR,
-                        f"{type(exc).__name__}: {exc}",
-                        seen_at=record.occurred_at,
-                        project_id=getattr(record, "project_id", None),
-                        details={"agent": name},
-                    )
-                    await outbox.exception(failure)
-                    continue
-                for delta in step.deltas:
-                    await outbox.delta(delta)
-                for exception in step.exceptions:
-                    await outbox.exception(exception)
-                staged.put(key, step.state, event)
-                emitted += len(step.deltas)
+                emitted += await handle(event, staged)
             await outbox.delivered()
             yield emitted
             # Saved after the outputs are acknowledged and with no await before the ack: see project_ledger.

@@ -54,12 +54,13 @@ def decode(codec: AvroCodec, source: SourceRecord, expected: type[E]) -> E | Bus
         )
 
 
-def redrive_of(event: Any) -> Redrive | None:
-    """Return the redrive a record's lineage headers describe (None unless `replay redrive` sent it)."""
+def redrive_of(event: Any, agent: str) -> Redrive | None:
+    """Return the redrive a record's headers describe if `agent` must settle it (None for other records)."""
     headers = event.message.headers or ()
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     found = {(k if isinstance(k, str) else k.decode()): bytes(v) for k, v in pairs if v is not None}
-    return Redrive.from_headers(found)
+    redrive = Redrive.from_headers(found)
+    return redrive if redrive is not None and redrive.is_for(agent) else None
 
 
 def settled(redrive: Redrive | None, failure: BusinessException) -> tuple[BusinessException, ...]:
@@ -73,4 +74,20 @@ def settled(redrive: Redrive | None, failure: BusinessException) -> tuple[Busine
         at=failure.source,
         occurred_at=failure.occurred_at,
         project_id=failure.project_id,
+    )
+
+
+def settled_after(
+    redrive: Redrive | None, raised: tuple[BusinessException, ...], source: SourceRecord, record: Event
+) -> tuple[BusinessException, ...]:
+    """Return the exceptions of a record its rules processed, with how its redrive ended."""
+    if redrive is None:
+        return raised
+    return settle(
+        redrive,
+        raised,
+        parked=False,
+        at=source,
+        occurred_at=record.occurred_at,
+        project_id=getattr(record, "project_id", None),
     )

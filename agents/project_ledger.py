@@ -25,6 +25,7 @@ from domain.ledger import Context, Inbound, ProjectLedger, decide
 from domain.quarantine import quarantine
 from domain.records.erp import BillingCommand
 from domain.records.ops import BusinessException, ExceptionReason, SourceRecord
+from domain.redrive import LEDGER_AGENT
 from tables.applied_offsets import PROJECT_LEDGER_GUARD, AppliedOffsets
 from tables.project_ledgers import ProjectLedgers, project_ledgers
 
@@ -66,7 +67,7 @@ def register(runtime: Runtime) -> ProjectLedgers:
 
     async def handle(event: Any, source: SourceRecord, staged: Staged[ProjectLedger]) -> Outcome:
         """Decide one record on its project's staged ledger and send (not yet await) its outputs."""
-        redrive = redrive_of(event)
+        redrive = redrive_of(event, LEDGER_AGENT)
         record = decode(runtime.codec, source, models[source.topic])
         if isinstance(record, BusinessException):
             return await _report(settled(redrive, record))
@@ -93,7 +94,7 @@ def register(runtime: Runtime) -> ProjectLedgers:
         staged.put(project_id, decision.ledger, event)
         return Outcome(commands=decision.commands, exceptions=decision.exceptions)
 
-    @runtime.app.agent(runtime.topic(*INPUTS), name="project-ledger")
+    @runtime.app.agent(runtime.topic(*INPUTS), name=LEDGER_AGENT)
     async def project_ledger(stream: Any) -> AsyncIterator[Outcome]:
         async for events in batches(stream, settings):
             started = time.perf_counter()

@@ -22,6 +22,8 @@ REPLAY_ID = "psflow-replay-id"
 REDRIVE_OF = "psflow-redrive-of"
 REDRIVE_REASON = "psflow-redrive-reason"
 ORIGINAL = "psflow-original"  # topic:partition:offset of the record as first read
+AGENT = "psflow-redrive-agent"  # the agent that raised the exception; empty: the project ledger
+LEDGER_AGENT = "project-ledger"
 
 # Problems a record causes, cured by fixing the cause (a schema, a contract, a project, a period, a bug) and
 # re-driving the record. The others are states psflow settles by itself when their cause changes: a billing
@@ -52,6 +54,11 @@ class Redrive(BaseModel):
     reason: ExceptionReason
     replay_id: str
     original: str
+    agent: str = ""
+
+    def is_for(self, agent: str) -> bool:
+        """Tell whether `agent` raised the exception, so it alone may say how the re-drive ended."""
+        return self.agent == agent or (not self.agent and agent == LEDGER_AGENT)
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, bytes]) -> Redrive | None:
@@ -65,6 +72,7 @@ class Redrive(BaseModel):
             reason=ExceptionReason(reason.decode()) if known else ExceptionReason.UNKNOWN,
             replay_id=headers.get(REPLAY_ID, b"").decode(errors="replace"),
             original=headers.get(ORIGINAL, b"").decode(errors="replace"),
+            agent=headers.get(AGENT, b"").decode(errors="replace"),
         )
 
     def headers(self) -> list[tuple[str, bytes]]:
@@ -74,6 +82,7 @@ class Redrive(BaseModel):
             (REDRIVE_OF, self.exception_id.encode()),
             (REDRIVE_REASON, self.reason.value.encode()),
             (ORIGINAL, self.original.encode()),
+            (AGENT, self.agent.encode()),
         ]
 
 

@@ -211,6 +211,7 @@ async def _send(
                 reason=exc.reason,
                 replay_id=replay_id,
                 original=exc.details.get("original") or ":".join(map(str, coords)),
+                agent=exc.details.get("agent", ""),
             )
             meta = await producer.send_and_wait(coords[0], value=value, key=key, headers=lineage.headers())
             sent[exc.exception_id] = (TopicPartition(meta.topic, meta.partition), meta.offset)

@@ -7,7 +7,13 @@ from collections.abc import Callable
 
 import pytest
 
-from app.topics import ERP_BILLING_COMMANDS, OPS_EXCEPTIONS, PSA_PROJECTS, PSA_TIME_ENTRIES
+from app.topics import (
+    ERP_BILLING_COMMANDS,
+    OPS_EXCEPTIONS,
+    PSA_PROJECTS,
+    PSA_RESOURCE_ASSIGNMENTS,
+    PSA_TIME_ENTRIES,
+)
 from domain.records.erp import BillingCommand, BillingCommandType
 from domain.records.governance import ReplayAction, ReplayResult
 from domain.records.ops import BusinessException, ExceptionReason, ExceptionState
@@ -87,3 +93,23 @@ async def test_redrive_processes_parked_time_once_and_a_second_redrive_posts_not
         (ReplayAction.REDRIVE, ReplayResult.SUCCEEDED, 1),
         (ReplayAction.REDRIVE, ReplayResult.REFUSED, None),
     ]
+
+
+async def test_the_forecast_agent_that_quarantined_a_record_gives_the_verdict_on_its_redrive(
+    kafka_io: KafkaIO, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    await kafka_io.send_raw(PSA_RESOURCE_ASSIGNMENTS, b"R-ANA", b"\x00not avro")
+    start_worker()
+    (raised,) = await kafka_io.read_records(OPS_EXCEPTIONS, count=1)
+    assert (raised.reason, raised.details.get("agent")) == (ExceptionReason.DECODE_BAD_MAGIC, "resource-plan")
+    env = replay_env(kafka_io)
+
+    # Still not Avro: the resource-plan agent, the only reader that reports this topic, says it failed.
+    attempt = await redrive(
+        env, ExceptionFilter(reason=ExceptionReason.DECODE_BAD_MAGIC), "ana", "retry", wait_s=60
+    )
+
+    assert (attempt.sent, attempt.resolved, attempt.failed) == (1, 0, 1)
+    latest = (await kafka_io.read_records(OPS_EXCEPTIONS, count=2))[-1]
+    assert (latest.exception_id, latest.state) == (raised.exception_id, ExceptionState.OPEN)
+    assert latest.details["redrive_failed"] == attempt.replay_id

@@ -104,6 +104,21 @@ def test_a_record_that_still_does_not_decode_is_raised_again_under_the_original_
     assert again.details["original"] == "psa.time-entries:2:7"
 
 
+def test_only_the_agent_that_raised_an_exception_settles_its_redrive() -> None:
+    forecast = Redrive(
+        exception_id="e",
+        reason=ExceptionReason.PROCESSING_ERROR,
+        replay_id="r",
+        original="t:0:1",
+        agent="resource-plan",
+    )
+    ledger = forecast.model_copy(update={"agent": ""})
+
+    assert (forecast.is_for("resource-plan"), forecast.is_for("project-ledger")) == (True, False)
+    assert (ledger.is_for("project-ledger"), ledger.is_for("resource-plan")) == (True, False)
+    assert Redrive.from_headers(dict(forecast.headers())) == forecast
+
+
 def test_headers_round_trip_and_an_ordinary_record_has_no_redrive() -> None:
     lineage = Redrive(
         exception_id="exc:X", reason=ExceptionReason.PERIOD_CLOSED, replay_id="rdr-1", original="t:0:1"
