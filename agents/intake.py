@@ -65,22 +65,15 @@ def redrive_of(event: Any, agent: str) -> Redrive | None:
 
 def settled(redrive: Redrive | None, failure: BusinessException) -> tuple[BusinessException, ...]:
     """Return the exceptions of a record that failed before any rule ran, with how its redrive ended."""
-    if redrive is None or failure.source is None:
+    if failure.source is None:
         return (failure,)
-    return settle(
-        redrive,
-        (failure,),
-        parked=False,
-        at=failure.source,
-        occurred_at=failure.occurred_at,
-        project_id=failure.project_id,
-    )
+    return settled_after(redrive, (failure,), failure.source, failure)
 
 
 def settled_after(
-    redrive: Redrive | None, raised: tuple[BusinessException, ...], source: SourceRecord, record: Event
+    redrive: Redrive | None, raised: tuple[BusinessException, ...], source: SourceRecord, cause: Event
 ) -> tuple[BusinessException, ...]:
-    """Return the exceptions of a record its rules processed, with how its redrive ended."""
+    """Return a record's exceptions with how its redrive ended (`cause`: the record, or its failure)."""
     if redrive is None:
         return raised
     return settle(
@@ -88,6 +81,6 @@ def settled_after(
         raised,
         parked=False,
         at=source,
-        occurred_at=record.occurred_at,
-        project_id=getattr(record, "project_id", None),
+        occurred_at=cause.occurred_at,
+        project_id=getattr(cause, "project_id", None),
     )
