@@ -6,7 +6,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
 
-from agents.batching import Staged, batches, observe_batch
+from agents.batching import Staged, batches, changelogs_sent, observe_batch
 from agents.intake import decode, redrive_of, settled, settled_after, source_record
 from agents.outbox import Outbox
 from app.faust_app import Runtime
@@ -91,6 +91,7 @@ def register_forecast_agent(
                 emitted += await handle(event, staged)
             await outbox.delivered()
             yield emitted
-            # Saved after the outputs are acknowledged and with no await before the ack: see project_ledger.
+            # Saved after the outputs are acknowledged, acked once the changelog is sent: see project_ledger.
             staged.save()
+            await changelogs_sent(runtime.app)
             observe_batch(latency, started, len(events))

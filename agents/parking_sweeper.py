@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+from agents.batching import changelogs_sent
 from agents.outbox import Outbox
 from app.faust_app import Runtime
 from app.side_producer import SideProducer
@@ -52,6 +53,7 @@ def register(runtime: Runtime, ledgers: ProjectLedgers) -> None:
                     await outbox.exception(exception)
             await outbox.delivered()
             yield sum(len(decision.exceptions) for _, decision in expired)
-            # Saved after the outputs are acknowledged and with no await before the ack: see project_ledger.
+            # Saved after the outputs are acknowledged, acked once the changelog is sent: see project_ledger.
             for project_id, decision in expired:
                 ledgers.put(project_id, decision.ledger)
+            await changelogs_sent(app)

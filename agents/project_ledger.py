@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from agents.batching import Staged, batches, observe_batch, writing_for
+from agents.batching import Staged, batches, changelogs_sent, observe_batch, writing_for
 from agents.intake import decode, redrive_of, settled, source_record, source_ref
 from agents.outbox import Outbox
 from app.faust_app import Runtime
@@ -110,13 +110,14 @@ def register(runtime: Runtime) -> ProjectLedgers:
                 commands=tuple(c for o in outcomes for c in o.commands),
                 exceptions=tuple(e for o in outcomes for e in o.exceptions),
             )
-            # Saved last, with no await before the batch is acked (when the next batch is asked for):
-            # Faust commits every changelog write of the open transaction, acked or not, so a write must
-            # never precede outputs that a stop could still cancel.
+            # Saved only after the outputs are acknowledged: Faust commits every changelog write of the open
+            # transaction, acked or not, so a write must never precede outputs a stop could still cancel.
+            # The batch is acked when the next one is asked for, once its changelog records are sent.
             staged.save()
             for event, source in handled:
                 with writing_for(event):
                     applied.mark(source)
+            await changelogs_sent(runtime.app)
             observe_batch(latency, started, len(events))
 
     return ledgers

@@ -32,7 +32,10 @@ def register(
         recovery: Any = getattr(app.tables, "recovery", None)
         ready = bool(recovery is not None and recovery.completed.is_set() and not app.rebalancing)
         consumer: Any = app.consumer
-        assigned = sorted(f"{tp.topic}:{tp.partition}" for tp in consumer.assignment())
+        try:
+            assigned = sorted(f"{tp.topic}:{tp.partition}" for tp in consumer.assignment())
+        except Exception:  # the consumer is not started yet: not ready, and never a 500 for a probe
+            assigned, ready = [], False
         # Paused partitions are fetched from by nobody: a stuck one is what an operator looks for first.
         paused = sorted(f"{tp.topic}:{tp.partition}" for tp in getattr(consumer, "_paused_partitions", ()))
         body = {"ready": ready, "assigned": assigned, "paused": paused, "flow_active": consumer.flow_active}

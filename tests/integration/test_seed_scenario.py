@@ -89,7 +89,7 @@ async def test_sigterm_and_sigkill_mid_scenario_lose_nothing_and_change_nothing(
     await _send(kafka_io, feed[6:11])
     second = start_worker("w1")  # same host, same state folder, as a restarted pod would have
     try:
-        await _commands_by_id(kafka_io, at_least=8, timeout_s=30)
+        await _commands_by_id(kafka_io, at_least=8, timeout_s=90)
     except AssertionError:
         print("HEALTH", second.get("/health"))
         raise
@@ -98,7 +98,7 @@ async def test_sigterm_and_sigkill_mid_scenario_lose_nothing_and_change_nothing(
     await _send(kafka_io, feed[11:] + erp_feed())
     third = start_worker("w1")
     try:
-        copies = await _commands_by_id(kafka_io, at_least=len(EXPECTED_IDS), timeout_s=40)
+        copies = await _commands_by_id(kafka_io, at_least=len(EXPECTED_IDS), timeout_s=90)
     except AssertionError:
         print("HEALTH3", third.get("/health"))
         raise

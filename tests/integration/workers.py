@@ -50,7 +50,10 @@ class WorkerProcess:
                 return response.status, orjson.loads(response.read())
         except urllib.error.HTTPError as error:
             body = error.read()
-            return error.code, orjson.loads(body) if body else None
+            try:
+                return error.code, orjson.loads(body) if body else None
+            except orjson.JSONDecodeError:
+                return error.code, body.decode(errors="replace")  # e.g. the web server's own 500 page
 
     def wait_ready(self, timeout_s: float = 90.0, partitions: int | None = None) -> None:
         """Poll /health until the worker is ready (and holds `partitions` assigned partitions, if given)."""
