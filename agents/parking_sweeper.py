@@ -10,7 +10,7 @@ from agents.batching import changelogs_sent
 from agents.outbox import Outbox
 from app.faust_app import Runtime
 from app.side_producer import SideProducer
-from app.topics import PROJECT_PARTITIONS
+from app.topics import PROJECT_PARTITIONS, TICKS_RETENTION_MS, ticks_topic
 from domain.ledger import Context, expire_parked
 from tables.project_ledgers import ProjectLedgers
 
@@ -21,12 +21,12 @@ def register(runtime: Runtime, ledgers: ProjectLedgers) -> None:
     # Ticks go through Kafka, partition by partition, so the sweep of a partition runs inside that
     # partition's stream: a timer's own table writes and sends would not be part of any partition's commit.
     ticks = app.topic(
-        f"{settings.app_id}-ticks",
+        ticks_topic(settings.app_id),
         partitions=PROJECT_PARTITIONS,
         key_serializer="raw",
         value_serializer="raw",
         internal=True,
-        retention=3600.0,
+        retention=TICKS_RETENTION_MS / 1000,
     )
     outbox = Outbox(runtime)
     producer = SideProducer(app, settings.broker, "psflow-ticker")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import TopicAlreadyExistsError
 
 from app.settings import Settings
 from app.topics import CATALOG, TopicSpec
@@ -41,6 +43,28 @@ async def apply_catalog(
     await admin.start()
     try:
         return await _apply(admin, prefix, tuple(catalog))
+    finally:
+        await admin.close()
+
+
+async def ensure_topic(
+    bootstrap: str, name: str, partitions: int, replication: int, retention_ms: int, timeout_s: float = 30.0
+) -> None:
+    """Create an internal topic if missing and wait until the cluster's metadata lists it."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="psflow-topics")
+    await admin.start()
+    try:
+        if name not in await admin.list_topics():
+            brokers = len((await admin.describe_cluster())["brokers"])
+            configs = {"retention.ms": str(retention_ms)}
+            topic = NewTopic(name, partitions, min(replication, brokers), topic_configs=configs)
+            with contextlib.suppress(TopicAlreadyExistsError):  # another worker of the group was first
+                await admin.create_topics([topic])
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while name not in await admin.list_topics():
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"topic {name} not in the cluster metadata after {timeout_s}s")
+            await asyncio.sleep(0.1)  # polling interval while the controller propagates the topic
     finally:
         await admin.close()
 

@@ -149,6 +149,14 @@ CATALOG: tuple[TopicSpec, ...] = (
 )
 
 
+TICKS_RETENTION_MS = 3_600_000
+
+
+def ticks_topic(app_id: str) -> str:
+    """Return the name of the worker group's internal tick topic (app/worker.py creates it first)."""
+    return f"{app_id}-ticks"
+
+
 def by_subject(subject: str) -> tuple[TopicSpec, ...]:
     """Return the topics whose values follow an Avro subject."""
     return tuple(t for t in CATALOG if t.value_subject == subject)

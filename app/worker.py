@@ -13,7 +13,8 @@ import faust
 
 from app.faust_app import create_app
 from app.settings import Settings
-from app.topics import ERP_ACCOUNTING_PERIODS
+from app.topic_admin import ensure_topic
+from app.topics import ERP_ACCOUNTING_PERIODS, PROJECT_PARTITIONS, TICKS_RETENTION_MS, ticks_topic
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,11 @@ def run(settings: Settings) -> int:
     asyncio.run(
         runtime.periods.load(settings.broker, runtime.topic_name(ERP_ACCOUNTING_PERIODS), runtime.codec)
     )
+    # Created before Faust subscribes: a topic Faust creates at start may be missing from the metadata when
+    # it subscribes, and Faust then ignores it until the next rebalance (no ticks, no parked-item sweep).
+    replication = int(runtime.app.conf.topic_replication_factor)
+    ticks = ticks_topic(settings.app_id)
+    asyncio.run(ensure_topic(settings.broker, ticks, PROJECT_PARTITIONS, replication, TICKS_RETENTION_MS))
     running = Path(settings.data_dir) / f"{settings.app_id}.running"
     discard_state_after_crash(running, Path(runtime.app.conf.tabledir))
     running.parent.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,7 @@ from app.topics import (
     PROJECT_PARTITIONS,
     PSA_RESOURCE_ASSIGNMENTS,
     TIME_BY_RESOURCE,
+    ticks_topic,
 )
 from domain.records.governance import ReplayAction, ReplayResult
 from replay.audit import Action, ReplayEnv, publish
@@ -104,7 +105,7 @@ async def prepare(env: ReplayEnv, data_dirs: list[Path], to: datetime | None) ->
     plan = ResetPlan(env.group)
     sources = [TopicPartition(env.name(s), p) for s in SOURCES for p in range(s.partitions)]
     derived = [TopicPartition(env.name(s), p) for s in DERIVED for p in range(s.partitions)]
-    derived += [TopicPartition(f"{env.group}-ticks", p) for p in range(PROJECT_PARTITIONS)]
+    derived += [TopicPartition(ticks_topic(env.group), p) for p in range(PROJECT_PARTITIONS)]
     existing = await _topics(env)
     derived = [tp for tp in derived if tp.topic in existing]
     async with Reader(env.bootstrap) as reader:
