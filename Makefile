@@ -25,10 +25,11 @@ run: $(STAMP) ## Fetch and start Kafka, apply topics, run a worker on demo data,
 test: lint ## Run the whole suite (lint, schema gate, unit, agent and real-Kafka integration tests)
 	$(BIN)/pytest
 
-lint: $(STAMP) ## ruff (lint + format check), mypy strict, and the Avro schema gate
+lint: $(STAMP) ## ruff (lint, format, private-member rule), mypy strict, the layer rule, the Avro schema gate
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/psflow schemas check
 
 fmt: $(STAMP) ## Format and auto-fix the code

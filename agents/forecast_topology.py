@@ -16,22 +16,19 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import faust
-
-from agents.batching import batches
+from agents.commit import batches
 from agents.forecasting import register_forecast_agent
-from app.codec import DecodeError
-from app.faust_app import Runtime
-from app.side_producer import SideProducer
-from app.topics import (
-    ASSIGNMENTS_BY_PROJECT,
-    PSA_MILESTONES,
-    PSA_PROJECTS,
-    PSA_RESOURCE_ASSIGNMENTS,
-    PSA_TIME_ENTRIES,
-    TIME_BY_RESOURCE,
-    TopicSpec,
+from app.contracts.codec import DecodeError
+from app.contracts.topics import PSA_RESOURCE_ASSIGNMENTS
+from app.contracts.topology import (
+    ASSIGNMENTS_BY_PROJECT_FORWARDER,
+    PROJECT_FORECAST,
+    RESOURCE_PLAN,
+    TIME_BY_RESOURCE_FORWARDER,
+    AgentSpec,
 )
+from app.faust_workarounds.side_producer import SideProducer
+from app.runtime.runtime import Runtime
 from domain.forecast import ProjectForecastState, ResourcePlan
 from domain.forecast import project as project_rules
 from domain.forecast import resource as resource_rules
@@ -41,47 +38,23 @@ from tables.forecasts import ProjectForecasts, ResourcePlans, project_forecasts,
 
 
 def register(runtime: Runtime) -> tuple[ResourcePlans, ProjectForecasts]:
-    """Declare the repartition topics, the forecast tables and every forecast agent."""
-    app = runtime.app
-    time_by_resource = runtime.topic(TIME_BY_RESOURCE)
-    assignments_by_project = runtime.topic(ASSIGNMENTS_BY_PROJECT)
-    _repartition(runtime, "time-by-resource", PSA_TIME_ENTRIES, TimeEntry, time_by_resource, "resource_id")
-    _repartition(
-        runtime, "assignments-by-project", PSA_RESOURCE_ASSIGNMENTS, ResourceAssignment,
-        assignments_by_project, "project_id",
-    )  # fmt: skip
-
-    plans = resource_plans(app)
-    assignments = runtime.topic_name(PSA_RESOURCE_ASSIGNMENTS)
+    """Declare the repartition agents, the forecast tables and every forecast agent."""
+    _repartition(runtime, TIME_BY_RESOURCE_FORWARDER, TimeEntry, "resource_id")
+    _repartition(runtime, ASSIGNMENTS_BY_PROJECT_FORWARDER, ResourceAssignment, "project_id")
+    plans = resource_plans(runtime.app)
     register_forecast_agent(
         runtime,
-        "resource-plan",
-        app.topic(
-            assignments, time_by_resource.get_topic_name(), key_serializer="raw", value_serializer="raw"
-        ),
-        {assignments: ResourceAssignment, time_by_resource.get_topic_name(): TimeEntry},
+        RESOURCE_PLAN,
         {ResourceAssignment: resource_rules.on_assignment, TimeEntry: resource_rules.on_actual_time},
         plans,
         lambda record: _field(record, "resource_id"),
         lambda resource_id: ResourcePlan(resource_id=resource_id),
-        quarantined=frozenset({assignments}),
+        quarantined=(PSA_RESOURCE_ASSIGNMENTS,),
     )
-
-    forecasts = project_forecasts(app)
-    project_topics = [runtime.topic_name(s) for s in (PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES)]
+    forecasts = project_forecasts(runtime.app)
     register_forecast_agent(
         runtime,
-        "project-forecast",
-        app.topic(
-            *project_topics,
-            assignments_by_project.get_topic_name(),
-            key_serializer="raw",
-            value_serializer="raw",
-        ),
-        {
-            **dict(zip(project_topics, (ProjectContract, TimeEntry, MilestoneEvent), strict=True)),
-            assignments_by_project.get_topic_name(): ResourceAssignment,
-        },
+        PROJECT_FORECAST,
         {
             ProjectContract: project_rules.on_contract,
             TimeEntry: project_rules.on_time_actual,
@@ -91,7 +64,7 @@ def register(runtime: Runtime) -> tuple[ResourcePlans, ProjectForecasts]:
         forecasts,
         lambda record: _field(record, "project_id"),
         lambda project_id: ProjectForecastState(project_id=project_id),
-        quarantined=frozenset(),
+        quarantined=(),
     )
     return plans, forecasts
 
@@ -101,17 +74,18 @@ def _field(record: Event, name: str) -> str:
     return value
 
 
-def _repartition(
-    runtime: Runtime, name: str, source: TopicSpec, model: type[Event], target: faust.TopicT, key_field: str
-) -> None:
+def _repartition(runtime: Runtime, spec: AgentSpec, model: type[Event], key_field: str) -> None:
     """Forward each record's raw bytes to `target`, keyed by one of its fields.
 
-    A batch's forwards are acknowledged before its source records are acked (app/side_producer.py says why
-    they cannot join Faust's transaction); a forward repeated after a crash is a revision the reader ignores.
+    A batch's forwards are acknowledged before its source records are acked (see
+    app/faust_workarounds/side_producer.py for why they cannot join Faust's transaction); a forward repeated
+    after a crash is a revision the reader ignores.
     """
-    producer = SideProducer(runtime.app, runtime.settings.broker, f"psflow-{name}")
+    assert spec.forwards_to is not None, f"{spec.name} is not a forwarder"
+    target = runtime.topic(spec.forwards_to)
+    producer = SideProducer(runtime.app, runtime.settings.broker, f"psflow-{spec.name}")
 
-    @runtime.app.agent(runtime.topic(source), name=name)
+    @runtime.app.agent(runtime.topic(*spec.inputs), name=spec.name)
     async def forward(stream: Any) -> AsyncIterator[int]:
         async for events in batches(stream, runtime.settings):
             sent = []

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
 
-from agents.batching import Staged, batches, changelogs_sent, observe_batch
-from agents.intake import decode, redrive_of, settled, settled_after, source_record
-from agents.outbox import Outbox
-from app.faust_app import Runtime
-from app.metrics import PROCESSING_SECONDS
+from agents.commit import BatchCommit, StagedTable, batches
+from agents.inbound import decode, redrive_of, settled, settled_after, source_record
+from agents.send_buffer import SendBuffer
+from app.contracts.topics import TopicSpec
+from app.contracts.topology import AgentSpec
+from app.runtime.metrics import PROCESSING_SECONDS
+from app.runtime.runtime import Runtime
+from domain.exceptions import quarantine
 from domain.forecast import ProjectForecastState, ResourcePlan, Step
-from domain.quarantine import quarantine
 from domain.records.common import Event
 from domain.records.ops import BusinessException, ExceptionReason
 from tables.json_table import JsonTable
@@ -26,37 +27,37 @@ Rule = Callable[..., Step[S]]
 
 def register_forecast_agent(
     runtime: Runtime,
-    name: str,
-    channel: Any,
-    models: Mapping[str, type[Event]],
+    spec: AgentSpec,
     rules: Mapping[type[Event], Rule[S]],
     table: JsonTable[S],
     key_of: Callable[[Event], str],
     new_state: Callable[[str], S],
-    quarantined: frozenset[str],
+    quarantined: tuple[TopicSpec, ...],
 ) -> None:
-    """Declare an agent applying `rules` to the records of `channel`, keeping state in `table`.
+    """Declare an agent applying `rules` to the records of the spec's inputs, keeping state in `table`.
 
-    `models` names the record type of each topic. A record that does not decode is quarantined here only
-    if its topic is in `quarantined`: the project-ledger agent already reports bad records of the topics it
-    shares with this agent, and one bad record must make one exception, not one per agent.
+    A record that does not decode is quarantined here only if its topic is in `quarantined`: the
+    project-ledger agent already reports bad records of the topics it shares with this agent, and one bad
+    record must make one exception, not one per agent.
     """
-    outbox = Outbox(runtime)
+    name = spec.name
+    models = {runtime.topic_name(topic): runtime.model_for(topic) for topic in spec.inputs}
+    quarantined_here = frozenset(runtime.topic_name(topic) for topic in quarantined)
     latency = PROCESSING_SECONDS.labels(name)
 
-    async def report(exceptions: tuple[BusinessException, ...]) -> None:
+    async def report(outputs: SendBuffer, exceptions: tuple[BusinessException, ...]) -> None:
         for exception in exceptions:
-            await outbox.exception(exception)
+            await outputs.exception(exception)
 
-    async def handle(event: Any, staged: Staged[S]) -> int:
+    async def handle(event: Any, staged: StagedTable[S], outputs: SendBuffer) -> int:
         """Apply one record's rule on its key's staged state and send (not yet await) its outputs."""
         source = source_record(event)
         redrive = redrive_of(event, name)
         record = decode(runtime.codec, source, models[source.topic])
         if isinstance(record, BusinessException):
-            if source.topic in quarantined:
+            if source.topic in quarantined_here:
                 mine = record.model_copy(update={"details": {**record.details, "agent": name}})
-                await report(settled(redrive, mine))
+                await report(outputs, settled(redrive, mine))
             return 0
         key = key_of(record)
         try:
@@ -73,25 +74,22 @@ def register_forecast_agent(
                 project_id=getattr(record, "project_id", None),
                 details={"agent": name},
             )
-            await report(settled(redrive, failure))
+            await report(outputs, settled(redrive, failure))
             return 0
         for delta in step.deltas:
-            await outbox.delta(delta)
-        await report(settled_after(redrive, step.exceptions, source, record))
+            await outputs.delta(delta)
+        await report(outputs, settled_after(redrive, step.exceptions, source, record))
         staged.put(key, step.state, event)
         return len(step.deltas)
 
-    @runtime.app.agent(channel, name=name)
+    @runtime.app.agent(runtime.topic(*spec.inputs), name=name)
     async def apply_rules(stream: Any) -> AsyncIterator[int]:
         async for events in batches(stream, runtime.settings):
-            started = time.perf_counter()
-            staged = Staged(table)
+            batch = BatchCommit(runtime)
+            staged = batch.stage(table)
             emitted = 0
             for event in events:
-                emitted += await handle(event, staged)
-            await outbox.delivered()
+                emitted += await handle(event, staged, batch.outputs)
+            await batch.commit()
+            batch.observe(latency, len(events))
             yield emitted
-            # Saved after the outputs are acknowledged, acked once the changelog is sent: see project_ledger.
-            staged.save()
-            await changelogs_sent(runtime.app)
-            observe_batch(latency, started, len(events))

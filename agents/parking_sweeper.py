@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from agents.batching import changelogs_sent
-from agents.outbox import Outbox
-from app.faust_app import Runtime
-from app.side_producer import SideProducer
-from app.topics import PROJECT_PARTITIONS, TICKS_RETENTION_MS, ticks_topic
+from agents.commit import BatchCommit
+from app.contracts.topology import TICKS_PARTITIONS, TICKS_RETENTION_MS, ticks_topic
+from app.faust_workarounds.side_producer import SideProducer
+from app.runtime.runtime import Runtime
 from domain.ledger import Context, expire_parked
 from tables.project_ledgers import ProjectLedgers
 
@@ -22,13 +21,12 @@ def register(runtime: Runtime, ledgers: ProjectLedgers) -> None:
     # partition's stream: a timer's own table writes and sends would not be part of any partition's commit.
     ticks = app.topic(
         ticks_topic(settings.app_id),
-        partitions=PROJECT_PARTITIONS,
+        partitions=TICKS_PARTITIONS,
         key_serializer="raw",
         value_serializer="raw",
         internal=True,
         retention=TICKS_RETENTION_MS / 1000,
     )
-    outbox = Outbox(runtime)
     producer = SideProducer(app, settings.broker, "psflow-ticker")
 
     @app.timer(settings.sweep_interval.total_seconds(), name="parking-ticker")  # type: ignore[untyped-decorator]
@@ -43,17 +41,15 @@ def register(runtime: Runtime, ledgers: ProjectLedgers) -> None:
             ctx = Context(
                 now=datetime.now(UTC), closed_periods=settings.closed_periods, park_limit=settings.park_limit
             )
-            expired = [
-                (project_id, decision)
-                for project_id, ledger in ledgers.in_partition(event.message.partition)
-                if (decision := expire_parked(ledger, ctx)).exceptions
-            ]
-            for _, decision in expired:
-                for exception in decision.exceptions:
-                    await outbox.exception(exception)
-            await outbox.delivered()
-            yield sum(len(decision.exceptions) for _, decision in expired)
-            # Saved after the outputs are acknowledged, acked once the changelog is sent: see project_ledger.
-            for project_id, decision in expired:
-                ledgers.put(project_id, decision.ledger)
-            await changelogs_sent(app)
+            batch = BatchCommit(runtime)
+            staged = batch.stage(ledgers)
+            raised = 0
+            for project_id, ledger in ledgers.in_partition(event.message.partition):
+                decision = expire_parked(ledger, ctx)
+                if decision.exceptions:
+                    for exception in decision.exceptions:
+                        await batch.outputs.exception(exception)
+                    staged.put(project_id, decision.ledger, event)
+                    raised += len(decision.exceptions)
+            await batch.commit()
+            yield raised

@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from agents.batching import Staged, batches, changelogs_sent, observe_batch, writing_for
-from agents.intake import decode, redrive_of, settled, source_record, source_ref
-from agents.outbox import Outbox
-from app.faust_app import Runtime
-from app.metrics import PROCESSING_SECONDS
-from app.topics import (
-    ERP_BILLING_STATUS,
-    LEDGER_CORRECTIONS,
-    PROJECT_PARTITIONS,
-    PSA_MILESTONES,
-    PSA_PROJECTS,
-    PSA_TIME_ENTRIES,
-)
+from agents.commit import BatchCommit, StagedTable, batches
+from agents.inbound import decode, redrive_of, settled, source_record, source_ref
+from agents.send_buffer import SendBuffer
+from app.contracts.topology import LEDGER_APPLIED_OFFSETS, PROJECT_LEDGER
+from app.runtime.metrics import PROCESSING_SECONDS
+from app.runtime.runtime import Runtime
+from domain.exceptions import quarantine
 from domain.ledger import Context, Inbound, ProjectLedger, decide
-from domain.quarantine import quarantine
 from domain.records.erp import BillingCommand
 from domain.records.ops import BusinessException, ExceptionReason, SourceRecord
-from domain.redrive import LEDGER_AGENT
-from tables.applied_offsets import PROJECT_LEDGER_GUARD, AppliedOffsets
+from tables.applied_offsets import AppliedOffsets
 from tables.project_ledgers import ProjectLedgers, project_ledgers
-
-# One agent for every project-keyed input: a project's events are then handled one at a time, in
-# partition order, by the worker that owns the project's table partition. Replay corrections are an input
-# too: a later revision must reverse the charge a replay put live, not the one it already reversed.
-INPUTS = (PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES, ERP_BILLING_STATUS, LEDGER_CORRECTIONS)
 
 
 @dataclass(frozen=True)
@@ -46,9 +32,8 @@ class Outcome:
 def register(runtime: Runtime) -> ProjectLedgers:
     """Declare the project ledger table and the agent that keeps it."""
     ledgers = project_ledgers(runtime.app)
-    applied = AppliedOffsets(runtime.app, PROJECT_LEDGER_GUARD, PROJECT_PARTITIONS)
-    outbox = Outbox(runtime)
-    models = {runtime.topic_name(spec): runtime.model_for(spec) for spec in INPUTS}
+    guard = AppliedOffsets(runtime.app, LEDGER_APPLIED_OFFSETS)
+    models = {runtime.topic_name(spec): runtime.model_for(spec) for spec in PROJECT_LEDGER.inputs}
     settings = runtime.settings
     latency = PROCESSING_SECONDS.labels("project_ledger")
 
@@ -60,17 +45,19 @@ def register(runtime: Runtime) -> ProjectLedgers:
             park_limit=settings.park_limit,
         )
 
-    async def _report(exceptions: tuple[BusinessException, ...]) -> Outcome:
+    async def report(outputs: SendBuffer, exceptions: tuple[BusinessException, ...]) -> Outcome:
         for exc_record in exceptions:
-            await outbox.exception(exc_record)
+            await outputs.exception(exc_record)
         return Outcome(exceptions=exceptions)
 
-    async def handle(event: Any, source: SourceRecord, staged: Staged[ProjectLedger]) -> Outcome:
+    async def handle(
+        event: Any, source: SourceRecord, staged: StagedTable[ProjectLedger], outputs: SendBuffer
+    ) -> Outcome:
         """Decide one record on its project's staged ledger and send (not yet await) its outputs."""
-        redrive = redrive_of(event, LEDGER_AGENT)
+        redrive = redrive_of(event, PROJECT_LEDGER.name)
         record = decode(runtime.codec, source, models[source.topic])
         if isinstance(record, BusinessException):
-            return await _report(settled(redrive, record))
+            return await report(outputs, settled(redrive, record))
         project_id: str = getattr(record, "project_id")  # noqa: B009 - every input names its project
         try:
             # Inside the try: a stored ledger this code cannot read (written by another version) must park
@@ -86,38 +73,30 @@ def register(runtime: Runtime) -> ProjectLedgers:
                 seen_at=record.occurred_at,
                 project_id=project_id,
             )
-            return await _report(settled(redrive, failure))
+            return await report(outputs, settled(redrive, failure))
         for command in decision.commands:
-            await outbox.command(command)
+            await outputs.command(command)
         for exc_record in decision.exceptions:
-            await outbox.exception(exc_record)
+            await outputs.exception(exc_record)
         staged.put(project_id, decision.ledger, event)
         return Outcome(commands=decision.commands, exceptions=decision.exceptions)
 
-    @runtime.app.agent(runtime.topic(*INPUTS), name=LEDGER_AGENT)
+    @runtime.app.agent(runtime.topic(*PROJECT_LEDGER.inputs), name=PROJECT_LEDGER.name)
     async def project_ledger(stream: Any) -> AsyncIterator[Outcome]:
         async for events in batches(stream, settings):
-            started = time.perf_counter()
-            staged = Staged(ledgers)
-            outcomes, handled = [], []
+            batch = BatchCommit(runtime, guard)
+            staged = batch.stage(ledgers)
+            outcomes = []
             for event in events:
                 source = source_record(event)
-                if not applied.seen(source):
-                    outcomes.append(await handle(event, source, staged))
-                    handled.append((event, source))
-            await outbox.delivered()
+                if not batch.already_applied(source):
+                    outcomes.append(await handle(event, source, staged, batch.outputs))
+                    batch.applied(event, source)
+            await batch.commit()
+            batch.observe(latency, len(events))
             yield Outcome(
                 commands=tuple(c for o in outcomes for c in o.commands),
                 exceptions=tuple(e for o in outcomes for e in o.exceptions),
             )
-            # Saved only after the outputs are acknowledged: Faust commits every changelog write of the open
-            # transaction, acked or not, so a write must never precede outputs a stop could still cancel.
-            # The batch is acked when the next one is asked for, once its changelog records are sent.
-            staged.save()
-            for event, source in handled:
-                with writing_for(event):
-                    applied.mark(source)
-            await changelogs_sent(runtime.app)
-            observe_batch(latency, started, len(events))
 
     return ledgers

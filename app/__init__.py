@@ -1,0 +1,1 @@
+"""psflow's application rooms: contracts, runtime, Faust workarounds, worker assembly, CLI, devkit."""

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.local_kafka import LocalKafka, recorded_bootstrap
+from app.devkit.dev_broker import recorded_bootstrap
+from app.devkit.local_kafka import LocalKafka
 
 
 @contextmanager

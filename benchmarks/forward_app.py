@@ -11,9 +11,15 @@ from typing import Any
 
 import faust
 
-from app.codec import AvroCodec
-from app.settings import Settings
-from app.topics import ERP_BILLING_COMMANDS, PSA_MILESTONES, PSA_PROJECTS, PSA_TIME_ENTRIES
+from app.contracts.codec import AvroCodec
+from app.contracts.topics import (
+    ERP_BILLING_COMMANDS,
+    PSA_MILESTONES,
+    PSA_PROJECTS,
+    PSA_TIME_ENTRIES,
+    TopicNames,
+)
+from app.runtime.settings import Settings
 
 INPUTS = (PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES)
 
@@ -34,10 +40,14 @@ def build(settings: Settings) -> faust.App:
         autodiscover=False,
     )
     source = app.topic(
-        *(settings.topic_prefix + t.name for t in INPUTS), key_serializer="raw", value_serializer="raw"
+        *(TopicNames(settings.topic_prefix).of(t) for t in INPUTS),
+        key_serializer="raw",
+        value_serializer="raw",
     )
     sink = app.topic(
-        settings.topic_prefix + ERP_BILLING_COMMANDS.name, key_serializer="raw", value_serializer="raw"
+        TopicNames(settings.topic_prefix).of(ERP_BILLING_COMMANDS),
+        key_serializer="raw",
+        value_serializer="raw",
     )
 
     @app.page("/health")

@@ -23,13 +23,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 
-from app.codec import AvroCodec
-from app.local_kafka import free_ports
-from app.topic_admin import apply_catalog
-from app.topics import PSA_MILESTONES, PSA_PROJECTS, PSA_TIME_ENTRIES, TopicSpec
+from app.contracts.codec import AvroCodec
+from app.contracts.topics import PSA_MILESTONES, PSA_PROJECTS, PSA_TIME_ENTRIES, TopicNames, TopicSpec
+from app.devkit.local_kafka import free_ports
+from app.runtime.topic_admin import apply_catalog
 from benchmarks.broker import bench_broker
 from domain.records.common import Event
-from tests.factories import contract, envelope, milestone_event, time_entry
+from tests.support.factories import contract, envelope, milestone_event, time_entry
 
 INPUTS = (PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES)
 
@@ -66,7 +66,7 @@ async def produce(
     await producer.start()
     try:
         futures = [
-            await producer.send(prefix + spec.name, codec.encode(record), key=key.encode())
+            await producer.send(TopicNames(prefix).of(spec), codec.encode(record), key=key.encode())
             for spec, key, record in feed
         ]
         await asyncio.gather(*futures)
@@ -81,7 +81,7 @@ async def committed_progress(bootstrap: str, group: str, prefix: str) -> tuple[i
     await admin.start()
     await consumer.start()
     try:
-        partitions = [tp for spec in INPUTS for tp in _partitions(consumer, prefix + spec.name)]
+        partitions = [tp for spec in INPUTS for tp in _partitions(consumer, TopicNames(prefix).of(spec))]
         ends = await consumer.end_offsets(partitions)
         committed = await admin.list_consumer_group_offsets(group)
         done = sum(committed[tp].offset for tp in partitions if tp in committed and committed[tp].offset > 0)

@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 
 from aiokafka.structs import TopicPartition
 
-from app.codec import AvroCodec, load_versions
-from app.topic_admin import apply_catalog
+from app.contracts.codec import AvroCodec, load_versions
+from app.runtime.topic_admin import apply_catalog
 from benchmarks.broker import bench_broker
 from benchmarks.pipeline import mixed_stream, produce
 from replay import plan as plans
 from replay import preview as previews
-from replay.audit import ReplayEnv
+from replay.env import ReplayEnv
 from replay.kafka_read import Reader, Slice, commit
 from replay.selection import LEDGER_INPUTS, Selection
 

@@ -14,12 +14,13 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
-from app.topics import ERP_BILLING_COMMANDS, LEDGER_CORRECTIONS
+from app.contracts.topics import ERP_BILLING_COMMANDS, LEDGER_CORRECTIONS
 from domain.records.erp import BillingCommand
 from domain.records.governance import ReplayAction, ReplayAudit, ReplayResult
 from replay import plan as plans
 from replay import preview as previews
-from replay.audit import Action, ReplayEnv, encoded, publish, render
+from replay.audit import Action, encoded, publish, render
+from replay.env import ReplayEnv
 from replay.kafka_read import Reader, Slice, committed
 from replay.pacing import Progress, Throttle
 from replay.selection import LEDGER_INPUTS

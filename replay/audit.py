@@ -4,40 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 
-from app.codec import AvroCodec, DecodeError
-from app.topics import GOVERNANCE_REPLAY_AUDIT, TopicSpec
-from domain.forecast import ForecastContext
+from app.contracts.codec import DecodeError
+from app.contracts.topics import GOVERNANCE_REPLAY_AUDIT
 from domain.ledger.emit import SOURCE_SYSTEM
 from domain.records.common import Envelope
 from domain.records.governance import ReplayAction, ReplayAudit, ReplayResult
+from replay.env import ReplayEnv
 from replay.kafka_read import Reader, Slice
-from replay.plan import SchemaIndex
-
-
-@dataclass(frozen=True)
-class ReplayEnv:
-    """Where replay commands run: the cluster, topic namespace, worker group, codec and reference data."""
-
-    bootstrap: str
-    prefix: str
-    group: str
-    codec: AvroCodec
-    index: SchemaIndex
-    park_limit: timedelta = timedelta(hours=24)
-    closed_periods: frozenset[str] = frozenset()
-    # Today's forecast reference data (capacity calendar, FX, markups, threshold): preview recomputes with it.
-    forecast: ForecastContext = field(default_factory=ForecastContext)
-
-    def name(self, spec: TopicSpec) -> str:
-        """Return the concrete name of a catalog topic."""
-        return self.prefix + spec.name
 
 
 @dataclass

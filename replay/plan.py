@@ -12,7 +12,7 @@ from typing import Any
 from aiokafka.structs import TopicPartition
 from pydantic import AwareDatetime
 
-from app.codec import HEADER_SIZE, MAGIC, AvroCodec, DecodeError, SchemaVersion
+from app.contracts.codec import HEADER_SIZE, MAGIC, AvroCodec, DecodeError, SchemaVersion
 from domain.records.common import Event
 from replay.kafka_read import Raw, Reader, Slice
 from replay.selection import Frozen, OffsetRange, Selection, keyed_partitions

@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import AwareDatetime
 
 from domain.records.erp import BillingCommand
-from replay.audit import ReplayEnv
 from replay.diff import ProjectDiff, diff_project
+from replay.env import ReplayEnv
 from replay.forecast_diff import ForecastDiff, forecast_diff
 from replay.kafka_read import Reader
 from replay.plan import Plan

@@ -22,15 +22,16 @@ from datetime import datetime
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 
-from app.codec import DecodeError
-from app.topics import OPS_EXCEPTIONS
+from app.contracts.codec import DecodeError
+from app.contracts.topics import OPS_EXCEPTIONS, partition_for
 from domain.records.governance import ReplayAction, ReplayResult
 from domain.records.ops import BusinessException, ExceptionReason, ExceptionState
 from domain.redrive import REDRIVABLE, REDRIVE_OF, Redrive
-from replay.audit import Action, ReplayEnv, publish
+from replay.audit import Action, publish
+from replay.env import ReplayEnv
 from replay.kafka_read import Raw, Reader, Slice
 from replay.pacing import Throttle
-from replay.selection import Frozen, partition_for
+from replay.selection import Frozen
 
 Copies = dict[str, tuple[TopicPartition, int]]  # exception id -> its latest re-driven copy
 

@@ -35,23 +35,15 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 
-from app.topics import (
-    ASSIGNMENTS_BY_PROJECT,
-    LEDGER_CORRECTIONS,
-    PROJECT_PARTITIONS,
-    PSA_RESOURCE_ASSIGNMENTS,
-    TIME_BY_RESOURCE,
-    ticks_topic,
-)
+from app.contracts import topology
 from domain.records.governance import ReplayAction, ReplayResult
-from replay.audit import Action, ReplayEnv, publish
+from replay.audit import Action, publish
+from replay.env import ReplayEnv
 from replay.kafka_read import Raw, Reader, Slice, commit, committed
-from replay.selection import LEDGER_INPUTS
-from tables.applied_offsets import PROJECT_LEDGER_GUARD
 
 # What the group reads as given (replayed on reset) and what it writes for itself (regenerated).
-SOURCES = (*LEDGER_INPUTS, PSA_RESOURCE_ASSIGNMENTS, LEDGER_CORRECTIONS)
-DERIVED = (TIME_BY_RESOURCE, ASSIGNMENTS_BY_PROJECT)
+SOURCES = topology.given()
+DERIVED = topology.repartitions()
 
 
 class GroupActive(Exception):
@@ -105,7 +97,8 @@ async def prepare(env: ReplayEnv, data_dirs: list[Path], to: datetime | None) ->
     plan = ResetPlan(env.group)
     sources = [TopicPartition(env.name(s), p) for s in SOURCES for p in range(s.partitions)]
     derived = [TopicPartition(env.name(s), p) for s in DERIVED for p in range(s.partitions)]
-    derived += [TopicPartition(ticks_topic(env.group), p) for p in range(PROJECT_PARTITIONS)]
+    ticks = topology.ticks_topic(env.group)
+    derived += [TopicPartition(ticks, p) for p in range(topology.TICKS_PARTITIONS)]
     existing = await _topics(env)
     derived = [tp for tp in derived if tp.topic in existing]
     async with Reader(env.bootstrap) as reader:
@@ -115,9 +108,14 @@ async def prepare(env: ReplayEnv, data_dirs: list[Path], to: datetime | None) ->
             targets = {tp: min(o, now[tp]) for tp, o in (await reader.offset_at(sources, to)).items()}
         else:
             targets = {tp: bounds[tp][0] for tp in sources} | {tp: bounds[tp][1] for tp in derived}
-        guard = f"{env.group}-{PROJECT_LEDGER_GUARD}-changelog"
-        wiped = [t for t in _changelogs(env, existing) if to is None or t == guard]
-        logs = [TopicPartition(t, p) for t in wiped for p in range(PROJECT_PARTITIONS)]
+        # From the start every table is rebuilt; from a time only the ledger's applied-offset guard is.
+        wiped = topology.TABLES if to is None else (topology.LEDGER_APPLIED_OFFSETS,)
+        logs = [
+            TopicPartition(table.changelog_topic(env.group), p)
+            for table in wiped
+            if table.changelog_topic(env.group) in existing
+            for p in range(table.partitions)
+        ]
         live = await reader.read(
             Slice(tp.topic, tp.partition, *b) for tp, b in (await reader.bounds(logs)).items()
         )
@@ -144,11 +142,6 @@ async def _topics(env: ReplayEnv) -> set[str]:
         return set(await admin.list_topics())
     finally:
         await admin.close()
-
-
-def _changelogs(env: ReplayEnv, topics: set[str]) -> list[str]:
-    """Return the group's table changelogs: Faust names them "<app id>-<table>-changelog"."""
-    return sorted(t for t in topics if t.startswith(f"{env.group}-") and t.endswith("-changelog"))
 
 
 async def execute(env: ReplayEnv, plan: ResetPlan) -> None:

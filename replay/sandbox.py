@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from domain.ledger import Context, Inbound, ProjectLedger, decide
-from domain.ledger.messages import InboundRecord
+from domain.ledger.decision import InboundRecord
 from domain.records.common import Envelope, Event, SourceRef
 from domain.records.erp import BillingCommand
 from domain.records.psa import ContractApprovalStatus, ProjectContract, ResourceAssignment
@@ -38,7 +38,7 @@ class SourceEvent(Generic[R]):
     timestamp_ms: int
 
     def order(self) -> tuple[int, str, int, int]:
-        """Return the event-time merge key the worker's scheduler uses (app/scheduling.py)."""
+        """Return the event-time merge key of the worker's scheduler (app/faust_workarounds/scheduling.py)."""
         return (self.timestamp_ms, self.source.topic, self.source.partition, self.source.offset)
 
 

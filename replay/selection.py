@@ -5,21 +5,16 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from aiokafka.partitioner import murmur2
 from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 
-from app.topics import (
-    ERP_BILLING_STATUS,
-    PSA_MILESTONES,
-    PSA_PROJECTS,
-    PSA_RESOURCE_ASSIGNMENTS,
-    PSA_TIME_ENTRIES,
-    TopicSpec,
-)
+from app.contracts import topology
+from app.contracts.topics import PSA_RESOURCE_ASSIGNMENTS, TopicSpec, partition_for
 
-# The project ledger's inputs: a subject's full history on them is what the sandbox replays.
-LEDGER_INPUTS: tuple[TopicSpec, ...] = (PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES, ERP_BILLING_STATUS)
-SOURCE_TOPICS: dict[str, TopicSpec] = {s.name: s for s in (*LEDGER_INPUTS, PSA_RESOURCE_ASSIGNMENTS)}
+# The project ledger's inputs from the PSA and the ERP: a subject's full history on them is what the sandbox
+# replays (the corrections psflow wrote itself are what the diff compares against, not an input to redo).
+LEDGER_INPUTS: tuple[TopicSpec, ...] = topology.PROJECT_LEDGER.external_inputs()
+# What an operator may select: every topic the PSA or the ERP publish and the worker group consumes.
+SOURCE_TOPICS: dict[str, TopicSpec] = {s.name: s for s in topology.external()}
 
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -62,12 +57,6 @@ class Selection(Frozen):
     def spec(self, topic: str) -> TopicSpec:
         """Return the catalog entry of a selected topic."""
         return SOURCE_TOPICS[topic]
-
-
-def partition_for(key: str, partitions: int) -> int:
-    """Return the partition Kafka's default partitioner (the PSA's and the worker's) puts a key in."""
-    hashed: int = murmur2(key.encode())
-    return (hashed & 0x7FFFFFFF) % partitions
 
 
 def keyed_partitions(selection: Selection, spec: TopicSpec) -> tuple[int, ...]:

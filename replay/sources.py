@@ -9,25 +9,26 @@ from typing import Generic, TypeVar, cast
 
 from aiokafka.structs import TopicPartition
 
-from app.codec import DecodeError
-from app.contracts import CONTRACTS
-from app.period_calendar import PeriodCalendar
-from app.topics import (
+from app.contracts.codec import DecodeError
+from app.contracts.subjects import CONTRACTS
+from app.contracts.topics import (
     ASSIGNMENTS_BY_PROJECT,
     ERP_ACCOUNTING_PERIODS,
     ERP_BILLING_COMMANDS,
     FORECAST_DELTAS,
     TopicSpec,
+    partition_for,
 )
-from domain.ledger.messages import InboundRecord
+from domain.ledger.decision import InboundRecord
+from domain.periods import AccountingCalendar
 from domain.records.common import Event, SourceRef
 from domain.records.erp import AccountingPeriod, BillingCommand
 from domain.records.forecast import ForecastDelta, SubjectType
 from domain.records.psa import ResourceAssignment
-from replay.audit import ReplayEnv
+from replay.env import ReplayEnv
 from replay.kafka_read import Reader, Slice, committed
 from replay.sandbox import SourceEvent
-from replay.selection import LEDGER_INPUTS, partition_for
+from replay.selection import LEDGER_INPUTS
 
 R = TypeVar("R", bound=Event)
 
@@ -62,7 +63,7 @@ async def read_inputs(
     subjects' records past the cut are counted as `unconsumed`: their commands may or may not be out yet,
     so `apply` refuses a preview that saw any. Undecodable records are already on ops.exceptions.
     """
-    # Every ledger input's record type is an InboundRecord (app/contracts.py maps each topic's subject).
+    # Every ledger input's record type is an InboundRecord (app/contracts/subjects.py maps each subject).
     return cast(Inputs[InboundRecord], await _read_to_cut(env, reader, LEDGER_INPUTS, subjects, to_end))
 
 
@@ -133,9 +134,9 @@ async def read_commands(
     return dict(by_project), {_tp_name(tp): b[1] for tp, b in bounds.items()}
 
 
-async def read_calendar(env: ReplayEnv, reader: Reader) -> PeriodCalendar:
+async def read_calendar(env: ReplayEnv, reader: Reader) -> AccountingCalendar:
     """Return the closed periods: configured ones plus everything the ERP published."""
-    calendar = PeriodCalendar(env.closed_periods)
+    calendar = AccountingCalendar(env.closed_periods)
     tp = TopicPartition(env.name(ERP_ACCOUNTING_PERIODS), 0)
     first, end = (await reader.bounds([tp]))[tp]
     for record in await reader.read([Slice(tp.topic, 0, first, end)]):

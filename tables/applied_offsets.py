@@ -6,10 +6,8 @@ from typing import Any
 
 import faust
 
+from app.contracts.topology import TableSpec
 from domain.records.ops import SourceRecord
-
-# The project-ledger agent's guard; `replay reset --to-datetime` clears it by this name.
-PROJECT_LEDGER_GUARD = "project-ledger-offsets"
 
 
 class AppliedOffsets:
@@ -22,8 +20,10 @@ class AppliedOffsets:
     record being processed), and restored with it.
     """
 
-    def __init__(self, app: faust.App, name: str, partitions: int):
-        self.table: Any = app.Table(name, key_type=bytes, value_type=bytes, partitions=partitions)
+    def __init__(self, app: faust.App, spec: TableSpec):
+        self.table: Any = app.Table(
+            spec.name, key_type=bytes, value_type=bytes, partitions=spec.partitions, help=spec.help
+        )
 
     @staticmethod
     def _key(source: SourceRecord) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import faust
 
-from app.topics import PROJECT_PARTITIONS, RESOURCE_PARTITIONS
+from app.contracts.topology import PROJECT_FORECASTS, RESOURCE_PLANS
 from domain.forecast import ProjectForecastState, ResourcePlan
 from tables.json_table import JsonTable
 
@@ -14,13 +14,9 @@ ProjectForecasts = JsonTable[ProjectForecastState]
 
 def resource_plans(app: faust.App) -> ResourcePlans:
     """Declare the resource plan table, keyed by resource id."""
-    return JsonTable(
-        app, "resource-plans", ResourcePlan, RESOURCE_PARTITIONS, "Plan and actuals per resource."
-    )
+    return JsonTable(app, RESOURCE_PLANS, ResourcePlan)
 
 
 def project_forecasts(app: faust.App) -> ProjectForecasts:
     """Declare the project forecast table, keyed by project id."""
-    return JsonTable(
-        app, "project-forecasts", ProjectForecastState, PROJECT_PARTITIONS, "Forecast inputs per project."
-    )
+    return JsonTable(app, PROJECT_FORECASTS, ProjectForecastState)

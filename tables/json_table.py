@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 
 import faust
-from aiokafka.partitioner import murmur2
 from pydantic import BaseModel
+
+from app.contracts.topics import partition_for
+from app.contracts.topology import TableSpec
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -19,11 +21,13 @@ class JsonTable(Generic[M]):
     its agent reads, so a worker only ever holds the keys whose events it consumes.
     """
 
-    def __init__(self, app: faust.App, name: str, model: type[M], partitions: int, help: str):
+    def __init__(self, app: faust.App, spec: TableSpec, model: type[M]):
         self.model = model
-        self.partitions = partitions
+        self.partitions = spec.partitions
         # bytes types make Faust use the raw codec for the changelog: this class owns the format.
-        self.table: Any = app.Table(name, key_type=bytes, value_type=bytes, partitions=partitions, help=help)
+        self.table: Any = app.Table(
+            spec.name, key_type=bytes, value_type=bytes, partitions=spec.partitions, help=spec.help
+        )
 
     def get(self, key: str) -> M | None:
         """Return the record under a key, or None for a key never seen."""
@@ -37,5 +41,5 @@ class JsonTable(Generic[M]):
     def in_partition(self, partition: int) -> Iterator[tuple[str, M]]:
         """Yield the locally held records of one partition (Kafka's default key partitioner decides)."""
         for key, raw in list(self.table.items()):
-            if (murmur2(key) & 0x7FFFFFFF) % self.partitions == partition:
+            if partition_for(key, self.partitions) == partition:
                 yield key.decode(), self.model.model_validate_json(raw)

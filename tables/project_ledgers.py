@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import faust
 
-from app.topics import PROJECT_PARTITIONS
+from app.contracts.topology import PROJECT_LEDGERS
 from domain.ledger import ProjectLedger
 from tables.json_table import JsonTable
 
-TABLE_NAME = "project-ledgers"
 ProjectLedgers = JsonTable[ProjectLedger]
 
 
 def project_ledgers(app: faust.App) -> ProjectLedgers:
     """Declare the project ledger table."""
-    return JsonTable(app, TABLE_NAME, ProjectLedger, PROJECT_PARTITIONS, "Financial state per project.")
+    return JsonTable(app, PROJECT_LEDGERS, ProjectLedger)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from app.local_kafka import LocalKafka
+from app.devkit.local_kafka import LocalKafka
 
 
 def _stop_on_termination(broker: LocalKafka) -> Callable[[], None]:

@@ -80,6 +80,11 @@ def months_of(state: ProjectForecastState, ctx: ForecastContext) -> ActualMonths
     return _counted(state.actuals.values(), state.contract, state.assignments, ctx)
 
 
+def has_kept_sums(state: ProjectForecastState) -> bool:
+    """Tell whether sums are kept beside this very state object (a state read back from JSON has none)."""
+    return _MEMO.get(state) is not None
+
+
 def keep(state: ProjectForecastState, months: ActualMonths) -> None:
     """Remember the sums of a state, for the event that follows it."""
     _MEMO.put(state, months)

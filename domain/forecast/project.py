@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from domain.exceptions import reconcile
 from domain.forecast import actuals
 from domain.forecast.actuals import ActualMonths
 from domain.forecast.calendar import period_of
 from domain.forecast.config import ForecastContext
-from domain.forecast.issues import reconcile
 from domain.forecast.projection import evaluate
 from domain.forecast.state import (
     ActualTime,

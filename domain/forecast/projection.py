@@ -12,12 +12,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from domain.exceptions import Issue, exception_id
 from domain.forecast.actuals import ActualMonths, ActualPart
 from domain.forecast.calendar import assigned_hours, day_of, month_bounds, period_of, periods, to_cents
 from domain.forecast.config import ForecastContext
 from domain.forecast.costing import CostLine, Costs, actual_cost, bill_rate
-from domain.forecast.issues import exception_id
-from domain.forecast.state import ContractTerms, Issue, ProjectForecastState
+from domain.forecast.state import ContractTerms, ProjectForecastState
 from domain.forecast.values import HOURS, ForecastValue, key_of, zero_removed
 from domain.records.forecast import SubjectType
 from domain.records.ops import ExceptionReason

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from domain.exceptions import Issue, exception_id, reconcile
 from domain.forecast.calendar import (
     CapacityCalendar,
     assigned_hours,
@@ -18,9 +19,8 @@ from domain.forecast.calendar import (
     to_percent,
 )
 from domain.forecast.config import ForecastContext
-from domain.forecast.issues import exception_id, reconcile
 from domain.forecast.memo import Memo, Sums
-from domain.forecast.state import ActualTime, Issue, ResourcePlan, Step, is_newer, is_newer_time
+from domain.forecast.state import ActualTime, ResourcePlan, Step, is_newer, is_newer_time
 from domain.forecast.values import HOURS, PERCENT, ForecastValue, diff, key_of, remember, zero_removed
 from domain.records.common import Envelope
 from domain.records.forecast import SubjectType

@@ -8,11 +8,12 @@ from typing import Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.exceptions import Issue
 from domain.forecast.calendar import Period
 from domain.forecast.values import ForecastValue
 from domain.records.common import Hours, Money, NonEmpty
 from domain.records.forecast import ForecastDelta
-from domain.records.ops import BusinessException, ExceptionReason
+from domain.records.ops import BusinessException
 from domain.records.psa import (
     BillingMilestone,
     BillingModel,
@@ -55,20 +56,6 @@ class ActualTime(State):
             billable=entry.billable,
             approved=entry.approval_status == TimeApprovalStatus.APPROVED,
         )
-
-
-class Issue(State):
-    """An open business exception, remembered so it is raised once and resolved under the same id."""
-
-    exception_id: NonEmpty
-    reason: ExceptionReason
-    message: str
-    project_id: str | None = None
-    resource_id: str | None = None
-    source_event_ids: tuple[str, ...] = ()
-    amount: Money | None = None
-    currency: str | None = None
-    details: Mapping[str, str] = {}
 
 
 class Ignored(State):

@@ -1,7 +1,7 @@
 """The pure ledger rules: one event for one project in, a new ledger and the records to emit out."""
 
 from domain.ledger.decide import decide, expire_parked
-from domain.ledger.messages import Context, Decision, Inbound, PeriodClosed
+from domain.ledger.decision import Context, Decision, Inbound
 from domain.ledger.revenue import ProjectFinancials, financials
 from domain.ledger.state import ProjectLedger
 
@@ -9,7 +9,6 @@ __all__ = [
     "Context",
     "Decision",
     "Inbound",
-    "PeriodClosed",
     "ProjectFinancials",
     "ProjectLedger",
     "decide",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from domain.exceptions import exception_id, raised
 from domain.ledger import ids
-from domain.ledger.emit import command, exception, issued
+from domain.ledger.decision import Context, Decision
+from domain.ledger.emit import command, issued
 from domain.ledger.holds import cap_raised, release_holds
-from domain.ledger.messages import Context, Decision
 from domain.ledger.state import ProjectLedger
 from domain.records.common import SourceRef
 from domain.records.erp import BillingCommand, BillingCommandType, BillingSchedule, ScheduledMilestone
@@ -38,8 +39,8 @@ def on_contract(
         return Decision(ledger=ledger)
     if current is not None and contract.currency != current.currency:
         failed = f"currency changes from {current.currency} to {contract.currency}"
-        refusal = exception(
-            ids.exception_id(
+        refusal = raised(
+            exception_id(
                 ExceptionReason.VALIDATION_FAILED, contract.project_id, f"v{contract.contract_version}"
             ),
             ExceptionReason.VALIDATION_FAILED,
@@ -58,7 +59,7 @@ def on_contract(
             ledger=decision.ledger.model_copy(update={"commands": commands}), commands=(update,)
         )
     if current is not None and cap_raised(current, contract):
-        closed = ctx.closed_periods | set(ledger.closed_periods)
+        closed = ctx.closed_periods
         decision = decision.then(release_holds(decision.ledger, contract.envelope, source, closed))
     return decision
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from domain.ledger.contracts import on_contract
+from domain.ledger.decision import Context, Decision, Inbound, InboundRecord
 from domain.ledger.feedback import on_status
-from domain.ledger.messages import Context, Decision, Inbound, InboundRecord, PeriodClosed
 from domain.ledger.milestones import on_milestone
 from domain.ledger.parking import overdue
 from domain.ledger.replay_corrections import on_correction
@@ -67,16 +67,8 @@ def _dispatch(ledger: ProjectLedger, record: InboundRecord, source: SourceRef, c
             return on_milestone(ledger, record, source, ctx)
         case BillingStatus():
             return on_status(ledger, record, source, ctx)
-        case PeriodClosed():
-            return _close_period(ledger, record)
         case BillingCommand():
             return on_correction(ledger, record, source, ctx)
-
-
-def _close_period(ledger: ProjectLedger, closed: PeriodClosed) -> Decision:
-    """Close a period for posting; later charges dated in it are refused with PERIOD_CLOSED."""
-    periods = tuple(sorted({*ledger.closed_periods, closed.period}))
-    return Decision(ledger=ledger.model_copy(update={"closed_periods": periods}))
 
 
 def _release_parked(decision: Decision, ctx: Context) -> Decision:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from domain.ledger import ids
-from domain.ledger.emit import exception
-from domain.ledger.messages import Context, Decision
+from domain.exceptions import exception_id, raised
+from domain.ledger.decision import Context, Decision
 from domain.ledger.state import CommandState, CommandStatus, ProjectLedger
 from domain.records.common import SourceRef
 from domain.records.erp import BillingStatus, BillingStatusCode
@@ -52,8 +51,8 @@ def _currency(ledger: ProjectLedger) -> str | None:
 
 
 def _unknown_command(ledger: ProjectLedger, status: BillingStatus, source: SourceRef) -> BusinessException:
-    return exception(
-        ids.exception_id(ExceptionReason.UNKNOWN_COMMAND, status.command_id, status.status.value),
+    return raised(
+        exception_id(ExceptionReason.UNKNOWN_COMMAND, status.command_id, status.status.value),
         ExceptionReason.UNKNOWN_COMMAND,
         f"ERP reported {status.status.value} for command {status.command_id}, "
         f"which psflow never issued for project {ledger.project_id}",
@@ -69,8 +68,8 @@ def _rejected(
     ledger: ProjectLedger, cmd: CommandState, status: BillingStatus, source: SourceRef
 ) -> BusinessException:
     reason = status.reason or "no reason given"
-    return exception(
-        ids.exception_id(ExceptionReason.ERP_REJECTED, status.command_id),
+    return raised(
+        exception_id(ExceptionReason.ERP_REJECTED, status.command_id),
         ExceptionReason.ERP_REJECTED,
         f"ERP rejected {cmd.command_type.value} {status.command_id} of project {ledger.project_id}: {reason}",
         status.envelope,
@@ -91,8 +90,8 @@ def _rejected(
 def _amount_mismatch(
     ledger: ProjectLedger, cmd: CommandState, status: BillingStatus, source: SourceRef
 ) -> BusinessException:
-    return exception(
-        ids.exception_id(ExceptionReason.VALIDATION_FAILED, status.command_id, status.status.value),
+    return raised(
+        exception_id(ExceptionReason.VALIDATION_FAILED, status.command_id, status.status.value),
         ExceptionReason.VALIDATION_FAILED,
         f"ERP invoiced {status.amount} for command {status.command_id} of {cmd.amount}",
         status.envelope,

@@ -6,8 +6,8 @@ from collections.abc import Set
 from decimal import Decimal
 
 from domain.ledger import ids
+from domain.ledger.decision import Decision
 from domain.ledger.emit import command, issued
-from domain.ledger.messages import Decision
 from domain.ledger.state import ZERO, Charge, EntryState, ProjectLedger, Work
 from domain.records.common import Envelope, SourceRef
 from domain.records.erp import BillingCommand, BillingCommandType, BillingLine

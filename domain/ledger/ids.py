@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.records.common import SourceRef
 from domain.records.erp import BillingCommandType
-from domain.records.ops import ExceptionReason
 
 _POST = BillingCommandType.POST_TIME_CHARGE.value
 _REVERSE = BillingCommandType.REVERSE_TIME_CHARGE.value
@@ -31,16 +29,6 @@ def milestone_bill_id(project_id: str, milestone_id: str) -> str:
 def schedule_id(project_id: str, version: int) -> str:
     """Return the id of the schedule update of a contract version."""
     return f"cmd:{project_id}:v{version}:{BillingCommandType.UPDATE_BILLING_SCHEDULE.value}"
-
-
-def exception_id(reason: ExceptionReason, *identity: str) -> str:
-    """Return an exception id from its reason and the business identity of the problem."""
-    return ":".join(("exc", reason.value, *identity))
-
-
-def at_source(reason: ExceptionReason, source: SourceRef) -> str:
-    """Return an exception id from its reason and the Kafka coordinates of the event behind it."""
-    return exception_id(reason, source.topic, str(source.partition), str(source.offset))
 
 
 def period_of(day: date) -> str:

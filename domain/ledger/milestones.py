@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from domain.exceptions import at_source, exception_id, raised
 from domain.ledger import ids
-from domain.ledger.emit import command, exception, issued
-from domain.ledger.messages import Context, Decision
+from domain.ledger.decision import Context, Decision
+from domain.ledger.emit import command, issued
 from domain.ledger.parking import park
 from domain.ledger.state import MilestoneState, ProjectLedger
 from domain.records.common import SourceRef
@@ -109,9 +110,9 @@ def _failure(
 ) -> BusinessException:
     checks = ",".join(failed)
     exc_id = (
-        ids.at_source(ExceptionReason.VALIDATION_FAILED, source)
+        at_source(ExceptionReason.VALIDATION_FAILED, source)
         if by_source
-        else ids.exception_id(
+        else exception_id(
             ExceptionReason.VALIDATION_FAILED,
             contract.project_id,
             event.milestone_id,
@@ -119,7 +120,7 @@ def _failure(
         )
     )
     reasons = "; ".join(f"{check}: {why}" for check, why in failed.items())
-    return exception(
+    return raised(
         exc_id,
         ExceptionReason.VALIDATION_FAILED,
         f"milestone {event.milestone_id} of {contract.project_id} {event.status.value} "

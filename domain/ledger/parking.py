@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from domain.ledger import ids
-from domain.ledger.emit import exception
-from domain.ledger.messages import Context, Decision
+from domain.exceptions import at_source, raised
+from domain.ledger.decision import Context, Decision
 from domain.ledger.state import Parked, ProjectLedger
 from domain.records.common import SourceRef
 from domain.records.ops import BusinessException, ExceptionReason
@@ -41,8 +40,8 @@ def _unknown_project(project_id: str, parked: Parked) -> BusinessException:
         if isinstance(record, TimeEntry)
         else f"milestone {record.milestone_id} {record.status.value}"
     )
-    return exception(
-        ids.at_source(ExceptionReason.UNKNOWN_PROJECT, parked.source),
+    return raised(
+        at_source(ExceptionReason.UNKNOWN_PROJECT, parked.source),
         ExceptionReason.UNKNOWN_PROJECT,
         f"project {project_id} has no approved contract; {what} is parked until one arrives",
         record.envelope,

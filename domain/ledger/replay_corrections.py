@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from domain.exceptions import exception_id, raised
 from domain.ledger import ids
-from domain.ledger.emit import command, exception, issued, negated
-from domain.ledger.messages import Context, Decision
+from domain.ledger.decision import Context, Decision
+from domain.ledger.emit import command, issued, negated
 from domain.ledger.state import Charge, EntryState, ProjectLedger
 from domain.records.common import SourceRef
 from domain.records.erp import BillingCommand, BillingCommandType
@@ -68,8 +69,8 @@ def _unknown(ledger: ProjectLedger, correction: BillingCommand, source: SourceRe
     return Decision(
         ledger=ledger,
         exceptions=(
-            exception(
-                ids.exception_id(ExceptionReason.VALIDATION_FAILED, correction.command_id),
+            raised(
+                exception_id(ExceptionReason.VALIDATION_FAILED, correction.command_id),
                 ExceptionReason.VALIDATION_FAILED,
                 f"replay correction {correction.command_id} ({correction.command_type.value}) matches no "
                 f"time entry of project {ledger.project_id}: the ledger did not record it",

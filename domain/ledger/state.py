@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from domain.records.common import Hours, Money, NonEmpty, Rate, SourceRef
 from domain.records.erp import BillingCommandType, BillingLine
@@ -110,8 +110,16 @@ class ProjectLedger(State):
     milestones: Mapping[str, MilestoneState] = {}
     commands: Mapping[str, CommandState] = {}
     parked: tuple[Parked, ...] = ()
-    closed_periods: tuple[Period, ...] = ()
     # Ids of every exception already emitted, so one business problem is raised once however often its
     # event is re-sent or re-driven.
     raised: tuple[str, ...] = ()
     ignored: Ignored = Ignored()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_legacy_closed_periods(cls, data: Any) -> Any:
+        # Ledgers saved before the accounting calendar became the one source of closed periods carry an
+        # always-empty `closed_periods` (nothing ever filled it): read them as they are.
+        if isinstance(data, dict) and "closed_periods" in data:
+            return {k: v for k, v in data.items() if k != "closed_periods"}
+        return data

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from domain.exceptions import exception_id, raised
 from domain.ledger import ids
-from domain.ledger.emit import command, exception, issued, negated
+from domain.ledger.decision import Context, Decision
+from domain.ledger.emit import command, issued, negated
 from domain.ledger.holds import exposure, split
-from domain.ledger.messages import Context, Decision
 from domain.ledger.parking import park
 from domain.ledger.rates import bill_rate, cost_rate, to_cents
 from domain.ledger.state import ZERO, Charge, EntryState, ProjectLedger, Work
@@ -93,11 +94,11 @@ def _refusal(
     """Return why this revision may not change the ledger, or None when it may."""
     name = f"time entry {entry.entry_id} r{entry.revision}"
     touched = [w.work_date for w in (work, None if prev is None else prev.work) if w is not None]
-    closed = ctx.closed_periods | set(ledger.closed_periods)
+    closed = ctx.closed_periods
     periods = sorted({ids.period_of(day) for day in touched} & closed)
     if periods:
-        return exception(
-            ids.exception_id(ExceptionReason.PERIOD_CLOSED, entry.entry_id, f"r{entry.revision}"),
+        return raised(
+            exception_id(ExceptionReason.PERIOD_CLOSED, entry.entry_id, f"r{entry.revision}"),
             ExceptionReason.PERIOD_CLOSED,
             f"{name} not posted: accounting period {', '.join(periods)} is closed",
             entry.envelope,
@@ -114,8 +115,8 @@ def _refusal(
         failed[rate] = f"no {rate.replace('_', ' ')} for {on}"
     if not failed:
         return None
-    return exception(
-        ids.exception_id(ExceptionReason.VALIDATION_FAILED, entry.entry_id, f"r{entry.revision}"),
+    return raised(
+        exception_id(ExceptionReason.VALIDATION_FAILED, entry.entry_id, f"r{entry.revision}"),
         ExceptionReason.VALIDATION_FAILED,
         f"{name} not posted: {'; '.join(failed.values())}",
         entry.envelope,
@@ -208,8 +209,8 @@ def _hold(
     held: Decimal,
 ) -> BusinessException:
     cap = contract.not_to_exceed
-    return exception(
-        ids.exception_id(ExceptionReason.BILLING_HOLD, entry.entry_id, f"r{entry.revision}"),
+    return raised(
+        exception_id(ExceptionReason.BILLING_HOLD, entry.entry_id, f"r{entry.revision}"),
         ExceptionReason.BILLING_HOLD,
         f"not-to-exceed cap {cap} {contract.currency} reached: time entry {entry.entry_id} r{entry.revision} "
         f"posts {postable} of {full}, {held} held until the cap is raised",

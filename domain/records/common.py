@@ -33,6 +33,21 @@ class Envelope(Record):
     correlation_id: str | None = None
     causation_id: str | None = None
 
+    @classmethod
+    def caused_by(cls, event_id: str, event_type: str, cause: Envelope) -> Envelope:
+        """Return the envelope of a record psflow emits because of `cause`, timed at the cause's event time.
+
+        Never the wall clock: the same cause always gives the same envelope, so a re-emission is identical.
+        """
+        return cls(
+            event_id=event_id,
+            event_type=event_type,
+            occurred_at=cause.occurred_at,
+            source_system="psflow",
+            correlation_id=cause.correlation_id,
+            causation_id=cause.event_id,
+        )
+
 
 class SourceRef(Record):
     """Coordinates of one source event a record was derived from."""

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from faust.types import Message
 
-from app.codec import AvroCodec
-from app.faust_app import Runtime, create_app
-from app.settings import Settings
-from app.topics import ERP_BILLING_COMMANDS, OPS_EXCEPTIONS, TopicSpec
+from app.contracts.codec import AvroCodec
+from app.contracts.topics import ERP_BILLING_COMMANDS, OPS_EXCEPTIONS, TopicSpec
+from app.runtime.runtime import Runtime
+from app.runtime.settings import Settings
+from app.worker.assembly import create_app
 from domain.records.common import Event
 
 

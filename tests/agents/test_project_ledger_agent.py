@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.topics import ERP_BILLING_COMMANDS, OPS_EXCEPTIONS, PSA_PROJECTS, PSA_TIME_ENTRIES
+from app.contracts.topics import ERP_BILLING_COMMANDS, OPS_EXCEPTIONS, PSA_PROJECTS, PSA_TIME_ENTRIES
 from domain.records.erp import BillingCommand, BillingCommandType
 from domain.records.ops import BusinessException, ExceptionReason
 from tests.agents.conftest import Harness
-from tests.factories import contract, time_entry
+from tests.support.factories import contract, time_entry
 
 
 async def test_an_approved_time_entry_on_a_known_project_posts_one_charge(harness: Harness) -> None:

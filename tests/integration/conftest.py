@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from app.codec import AvroCodec
-from app.local_kafka import free_ports
-from app.topic_admin import apply_catalog
-from tests.integration.kafka_io import KafkaIO, unique_prefix
-from tests.integration.workers import WorkerProcess, worker_env
+from app.contracts.codec import AvroCodec
+from app.devkit.local_kafka import free_ports
+from app.runtime.topic_admin import apply_catalog
+from tests.support.kafka_io import KafkaIO, unique_prefix
+from tests.support.workers import WorkerProcess, worker_env
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,77 @@
+"""Keep a worker's accounting calendar current: read erp.accounting-periods whole, then follow it.
+
+Every worker reads the topic whole (one partition, no consumer group) before Faust starts, then keeps
+following it, because a closed period concerns every project, whichever worker owns it: a restarted worker
+never posts into a period that the ERP had already closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import TopicPartition
+
+from app.contracts.codec import AvroCodec, DecodeError
+from app.runtime.metrics import EXCEPTIONS
+from domain.periods import AccountingCalendar
+from domain.records.erp import AccountingPeriod
+
+log = logging.getLogger(__name__)
+
+
+class PeriodFollower:
+    """Feed an accounting calendar from the ERP's period topic."""
+
+    def __init__(self, calendar: AccountingCalendar):
+        self.calendar = calendar
+
+    async def follow(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
+        """Read the topic from the start and keep following it until cancelled; retry on any error."""
+        while True:
+            try:
+                await self._read(bootstrap, topic, codec, until_end=False)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A silent death here would leave closes unknown to this worker until its next start.
+                log.exception("reading %s failed; retrying", topic)
+                await asyncio.sleep(1.0)
+
+    async def load(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
+        """Read the topic as it stands now.
+
+        The worker calls this before Faust starts, so no agent has to wait for it: an agent that awaited
+        before iterating its stream was seen to stall Faust after restarts.
+        """
+        await self._read(bootstrap, topic, codec, until_end=True)
+
+    async def _read(self, bootstrap: str, topic: str, codec: AvroCodec, until_end: bool) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+        )
+        await consumer.start()
+        try:
+            partition = TopicPartition(topic, 0)
+            consumer.assign([partition])
+            await consumer.seek_to_beginning(partition)
+            end = (await consumer.end_offsets([partition]))[partition]
+            while not (until_end and await consumer.position(partition) >= end):
+                batch = await consumer.getmany(partition, timeout_ms=1000)
+                for record in batch.get(partition, []):
+                    self._apply_raw(codec, record.value or b"", record.offset)
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+    def _apply_raw(self, codec: AvroCodec, value: bytes, offset: int) -> None:
+        try:
+            self.calendar.apply(codec.decode(value, AccountingPeriod))
+        except DecodeError as exc:
+            # Not a business record of a project: nothing to quarantine it under, but never silent.
+            EXCEPTIONS.labels(exc.reason.value).inc()
+            log.error(
+                "erp.accounting-periods offset %s skipped: %s (%s)", offset, exc.message, exc.reason.value
+            )

@@ -1,0 +1,83 @@
+"""The worker's HTTP views: /metrics for Prometheus, /health for probes, /projects/{id} for people."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from faust import web
+
+from app.faust_workarounds.introspection import paused_partitions, recovery_completed
+from app.runtime import metrics
+from app.runtime.runtime import Runtime
+from domain.forecast import ForecastValue, resource_forecast
+from domain.ledger import financials
+from tables.forecasts import ProjectForecasts, ResourcePlans
+from tables.project_ledgers import ProjectLedgers
+
+
+def register(
+    runtime: Runtime, ledgers: ProjectLedgers, plans: ResourcePlans, forecasts: ProjectForecasts
+) -> None:
+    """Register the worker's views on its web server."""
+    app = runtime.app
+
+    @app.page("/metrics")
+    async def metrics_view(view: web.View, request: web.Request) -> web.Response:
+        return view.bytes(metrics.render(), content_type=metrics.CONTENT_TYPE)
+
+    @app.page("/health")
+    async def health_view(view: web.View, request: web.Request) -> web.Response:
+        # Ready means: assigned partitions, tables recovered, not in the middle of a rebalance.
+        ready = recovery_completed(app) and not app.rebalancing
+        consumer: Any = app.consumer
+        try:
+            assigned = sorted(f"{tp.topic}:{tp.partition}" for tp in consumer.assignment())
+        except Exception:  # the consumer is not started yet: not ready, and never a 500 for a probe
+            assigned, ready = [], False
+        paused = paused_partitions(consumer)
+        body = {"ready": ready, "assigned": assigned, "paused": paused, "flow_active": consumer.flow_active}
+        return view.bytes(orjson.dumps(body), content_type="application/json", status=200 if ready else 503)
+
+    @app.page("/projects/{project_id}")
+    @app.table_route(table=ledgers.table, match_info="project_id")
+    async def project_view(view: web.View, request: web.Request, project_id: str) -> web.Response:
+        ledger = ledgers.get(project_id)
+        if ledger is None or ledger.contract is None:
+            return _not_found(view, "project", project_id)
+        return _json(view, financials(ledger).model_dump(mode="json"))
+
+    @app.page("/resources/{resource_id}")
+    @app.table_route(table=plans.table, match_info="resource_id")
+    async def resource_view(view: web.View, request: web.Request, resource_id: str) -> web.Response:
+        plan = plans.get(resource_id)
+        if plan is None:
+            return _not_found(view, "resource", resource_id)
+        return _json(
+            view, {"resource_id": resource_id, **_by_month(resource_forecast(plan, runtime.forecast))}
+        )
+
+    @app.page("/projects/{project_id}/forecast")
+    @app.table_route(table=forecasts.table, match_info="project_id")
+    async def forecast_view(view: web.View, request: web.Request, project_id: str) -> web.Response:
+        state = forecasts.get(project_id)
+        if state is None or state.contract is None:
+            return _not_found(view, "project", project_id)
+        return _json(view, {"project_id": project_id, **_by_month(dict(state.emitted))})
+
+
+def _by_month(values: Mapping[str, ForecastValue]) -> dict[str, Any]:
+    """Group metric values by month: {"months": {"2026-03": {"revenue": {"value": .., "unit": ..}}}}."""
+    months: dict[str, dict[str, Any]] = {}
+    for value in values.values():
+        months.setdefault(value.period, {})[value.metric] = {"value": str(value.value), "unit": value.unit}
+    return {"months": dict(sorted(months.items()))}
+
+
+def _json(view: web.View, body: Any, status: int = 200) -> web.Response:
+    return view.bytes(orjson.dumps(body), content_type="application/json", status=status)
+
+
+def _not_found(view: web.View, kind: str, key: str) -> web.Response:
+    return _json(view, {"error": f"unknown {kind}", "id": key}, status=404)

@@ -1,0 +1,66 @@
+"""What `decide` takes and returns: the context, one inbound event, the decision."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import AwareDatetime, field_validator, model_validator
+
+from domain.ledger.state import Period, ProjectLedger, State
+from domain.records.common import SourceRef
+from domain.records.erp import BillingCommand, BillingStatus
+from domain.records.ops import BusinessException
+from domain.records.psa import MilestoneEvent, ProjectContract, TimeEntry
+from domain.redrive import Redrive
+
+
+class Context(State):
+    """Everything the rules need from outside the event: processing time and configuration."""
+
+    # Processing time: only decides how long a parked item has waited; never copied into a record.
+    now: AwareDatetime
+    closed_periods: frozenset[Period] = frozenset()
+    park_limit: timedelta = timedelta(hours=24)
+
+    @field_validator("now")
+    @classmethod
+    def _is_utc(cls, value: AwareDatetime) -> AwareDatetime:
+        if value.utcoffset() != timedelta(0):
+            raise ValueError("now must be in UTC")
+        return value
+
+
+# BillingCommand: a correction `replay apply` sent to the ERP (from psflow.ledger-corrections).
+InboundRecord = ProjectContract | TimeEntry | MilestoneEvent | BillingStatus | BillingCommand
+
+
+class Inbound(State):
+    """One decoded source event with the Kafka coordinates it was read from."""
+
+    record: InboundRecord
+    source: SourceRef
+    # Set when the record was re-published by `replay redrive` to cure an exception (from its headers).
+    redrive: Redrive | None = None
+
+    @model_validator(mode="after")
+    def _source_is_the_record(self) -> Inbound:
+        # Lineage and causation use both; a mismatch would emit records pointing at the wrong event.
+        if self.source.event_id != self.record.event_id:
+            raise ValueError("source.event_id must be the record's envelope event id")
+        return self
+
+
+class Decision(State):
+    """The new ledger and what to emit, in order."""
+
+    ledger: ProjectLedger
+    commands: tuple[BillingCommand, ...] = ()
+    exceptions: tuple[BusinessException, ...] = ()
+
+    def then(self, later: Decision) -> Decision:
+        """Return this decision followed by a later one taken on its ledger."""
+        return Decision(
+            ledger=later.ledger,
+            commands=self.commands + later.commands,
+            exceptions=self.exceptions + later.exceptions,
+        )
