@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt unit integration kafka-up kafka-down kafka-status topics worker bench bench-replay clean
+.PHONY: help install run test lint fmt unit integration kafka-up kafka-down kafka-status topics worker bench bench-scale bench-replay clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,8 +57,11 @@ topics: $(STAMP) ## Create missing catalog topics and report drift
 worker: $(STAMP) ## Run one worker against the configured broker (PSFLOW_* env)
 	$(BIN)/psflow worker
 
-bench: $(STAMP) ## Run the pipeline benchmark (psflow next to a decode-and-forward Faust agent)
+bench: $(STAMP) ## Pipeline throughput: raw aiokafka ceiling, Faust decode-and-forward, psflow (20,000 events)
 	$(BIN)/python -m benchmarks.pipeline
+
+bench-scale: $(STAMP) ## State that scales: one project with 100,000 entries; 1,000,000 events over 100,000 projects
+	$(BIN)/python -m benchmarks.scale
 
 bench-replay: $(STAMP) ## Run the replay benchmark (plan and preview next to a raw aiokafka read)
 	$(BIN)/python -m benchmarks.replay

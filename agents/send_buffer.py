@@ -1,8 +1,9 @@
-"""Send a batch's typed records to catalog topics through the codec, and await their acks together."""
+"""A batch's outgoing records: sent in the transaction of their cause's partition, awaited together."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import asyncio
+from typing import Any
 
 from app.contracts.topics import (
     ERP_BILLING_COMMANDS,
@@ -18,49 +19,53 @@ from domain.records.erp import BillingCommand
 from domain.records.forecast import ForecastDelta, ForecastSnapshot
 from domain.records.ops import BusinessException
 
+Cause = tuple[str, int]  # (topic, partition) of the record a send belongs with
+
 
 class SendBuffer:
-    """The sends of one batch, not yet acknowledged; `delivered()` awaits the broker's ack of every one.
-
-    Faust's exactly_once does not make these sends transactional: it chooses a transactional producer only
-    for topics the app itself consumes, so sends to output topics go through its plain producer, and a
-    transaction commit does not flush that producer. Waiting for the broker's acknowledgement of every
-    output before moving to the next record means a committed input offset never outruns its outputs;
-    a crash in between re-emits them, with the same ids and bytes.
-    """
+    """The sends of one batch, not yet acknowledged; `delivered()` awaits the broker's ack of every one."""
 
     def __init__(self, runtime: Runtime):
         self._runtime = runtime
-        self._pending: list[Awaitable[object]] = []
+        self._pending: list[asyncio.Future[Any]] = []
+        self._counted: dict[str, int] = {}
 
-    async def _send(self, spec: TopicSpec, key: bytes | None, value: bytes) -> None:
-        topic = self._runtime.topic(spec)
-        self._pending.append(await topic.send(key=key, value=value))
-        EVENTS_OUT.labels(self._runtime.topic_name(spec)).inc()
+    async def raw(
+        self,
+        cause: Cause,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> asyncio.Future[Any]:
+        """Send bytes to a concrete topic in the cause's transaction."""
+        sent = await self._runtime.sink.send(cause, topic, key, value, partition, headers)
+        self._pending.append(sent)
+        return sent
 
-    async def delivered(self) -> None:
-        """Wait until the broker has acknowledged every output sent since the last call."""
-        pending, self._pending = self._pending, []
-        for future in pending:
-            await future
+    async def _send(self, cause: Cause, spec: TopicSpec, key: bytes | None, value: bytes) -> None:
+        name = self._runtime.topic_name(spec)
+        await self.raw(cause, name, key, value)
+        self._counted[name] = self._counted.get(name, 0) + 1
 
-    async def command(self, command: BillingCommand) -> None:
+    async def command(self, cause: Cause, command: BillingCommand) -> None:
         """Send a billing command, keyed by project so a project's commands stay in order."""
         await self._send(
-            ERP_BILLING_COMMANDS, command.project_id.encode(), self._runtime.codec.encode(command)
+            cause, ERP_BILLING_COMMANDS, command.project_id.encode(), self._runtime.codec.encode(command)
         )
 
-    async def exception(self, exc: BusinessException) -> None:
+    async def exception(self, cause: Cause, exc: BusinessException) -> None:
         """Send an exception, keyed by project, else resource, else the source record's key."""
         subject = exc.project_id or exc.resource_id
         key = subject.encode() if subject else (exc.source.raw_key if exc.source else None)
         EXCEPTIONS.labels(exc.reason.value).inc()
-        await self._send(OPS_EXCEPTIONS, key, self._runtime.codec.encode(exc))
+        await self._send(cause, OPS_EXCEPTIONS, key, self._runtime.codec.encode(exc))
 
-    async def delta(self, delta: ForecastDelta) -> None:
+    async def delta(self, cause: Cause, delta: ForecastDelta) -> None:
         """Send a forecast delta and the snapshot it leaves, so the compacted topic holds the latest value."""
         codec = self._runtime.codec
-        await self._send(FORECAST_DELTAS, delta.subject_id.encode(), codec.encode(delta))
+        await self._send(cause, FORECAST_DELTAS, delta.subject_id.encode(), codec.encode(delta))
         latest = ForecastSnapshot(
             envelope=Envelope(
                 event_id=f"snap:{delta.event_id}",
@@ -79,4 +84,13 @@ class SendBuffer:
             as_of=delta.as_of,
             delta_event_id=delta.event_id,
         )
-        await self._send(FORECAST_SNAPSHOTS, latest.key.encode(), codec.encode(latest))
+        await self._send(cause, FORECAST_SNAPSHOTS, latest.key.encode(), codec.encode(latest))
+
+    async def delivered(self) -> list[Any]:
+        """Wait until the broker has acknowledged every send of the batch; return their metadata."""
+        pending, self._pending = self._pending, []
+        acked = list(await asyncio.gather(*pending)) if pending else []
+        for topic, count in self._counted.items():
+            EVENTS_OUT.labels(topic).inc(count)
+        self._counted.clear()
+        return acked

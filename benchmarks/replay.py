@@ -15,15 +15,14 @@ import argparse
 import asyncio
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 
 from aiokafka.structs import TopicPartition
 
 from app.contracts.codec import AvroCodec, load_versions
-from app.runtime.topic_admin import apply_catalog
 from benchmarks.broker import bench_broker
-from benchmarks.pipeline import mixed_stream, produce
+from benchmarks.measure import fresh_namespace, produce
+from benchmarks.pipeline import mixed_stream
 from replay import plan as plans
 from replay import preview as previews
 from replay.env import ReplayEnv
@@ -76,10 +75,9 @@ def main() -> int:
     codec = AvroCodec(versions)
     feed = mixed_stream(args.events)
     with bench_broker() as bootstrap:
-        prefix = f"bench{uuid.uuid4().hex[:8]}."
-        env = ReplayEnv(bootstrap, prefix, f"{prefix}group", codec, plans.SchemaIndex(versions))
-        asyncio.run(apply_catalog(bootstrap, prefix))
-        asyncio.run(produce(bootstrap, prefix, feed, codec))
+        ns = fresh_namespace(bootstrap)
+        env = ReplayEnv(bootstrap, ns.prefix, ns.group, codec, plans.SchemaIndex(versions))
+        asyncio.run(produce(ns, feed, codec))
         asyncio.run(commit_group_at_end(env))
         results = asyncio.run(measure(env))
     print(f"records: {len(feed)} mixed PSA records on the ledger's input topics, {bootstrap}")

@@ -1,25 +1,35 @@
 """Recompute a project's forecast from its history in memory and diff it against forecast.deltas.
 
-Pure: no Kafka, no table, no clock. The rules are the ones the worker's `project-forecast` agent registers
-(agents/forecast_topology.py), fed in the worker's event-time merge order (`SourceEvent.order`) with
-`as_of = record.occurred_at` and today's `ForecastContext`. Today's rate card goes into every approved
-contract version exactly as in the billing sandbox (`replay.sandbox.with_reference`), so both diffs answer
-the same question: what would have been emitted had today's code and reference data always been in force.
+Pure: no Kafka, no table, no clock. The rules are the ones the worker's `project-forecast` agent runs
+(`domain.forecast.project`), fed in the worker's event-time merge order (`SourceEvent.order`) with today's
+`ForecastContext`. Today's rate card goes into every approved contract version exactly as in the billing
+sandbox (`replay.sandbox.with_reference`), so both diffs answer the same question: what would have been
+emitted had today's code and reference data always been in force.
+
+The live worker settles once per batch, as of the batch's last event, and its batches are not known here.
+The recompute applies every event in order and settles as of the last event of each run of events in one
+month: the final values are those of one settle at the last event, and point-in-time metrics (recognized
+revenue, backlog, ETC, EAC), which a month keeps from the last settle in it, get the value the worker's
+last batch of that month gave them.
 
 The recomputed value of a metric is the `current` of the last delta the recompute emitted for it (what the
 state remembers as emitted); the live value is the `current` of the last delta on forecast.deltas, by offset.
-Only project subjects are compared: resource subjects come from another agent and are out of scope. The
-diff is informational: `apply` emits billing commands only and never corrects a forecast.
+Batched settling leaves each side's last emitted value less than the threshold from the value it stands
+for, so values that differ by less than the threshold are equal, and a metric only one side has is equal
+while its value is under the threshold (a key is only emitted once it moves that far from zero). Only
+project subjects are compared: resource subjects come from another agent and are out of scope. The diff is
+informational: `apply` emits billing commands only and never corrects a forecast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from domain.forecast import ForecastContext, ProjectForecastState, Step
+from domain.forecast import ForecastContext, MemoryProjectForecast, ProjectForecastView
 from domain.forecast import project as rules
+from domain.forecast.calendar import day_of, period_of
 from domain.forecast.values import key_of
 from domain.records.forecast import ForecastDelta, SubjectType
 from domain.records.psa import MilestoneEvent, ProjectContract, ResourceAssignment, TimeEntry
@@ -27,16 +37,7 @@ from replay.sandbox import AssignmentEvent, LedgerEvent, latest_approved, with_r
 from replay.selection import Frozen
 
 ForecastRecord = ProjectContract | TimeEntry | MilestoneEvent | ResourceAssignment
-Rule = Callable[..., Step[ProjectForecastState]]
 CENT = Decimal("0.01")
-
-# The project-forecast agent's rule per record type: keep in step with agents/forecast_topology.py.
-RULES: dict[type[ForecastRecord], Rule] = {
-    ProjectContract: rules.on_contract,
-    TimeEntry: rules.on_time_actual,
-    MilestoneEvent: rules.on_milestone,
-    ResourceAssignment: rules.on_assignment,
-}
 
 
 class MetricDiff(Frozen):
@@ -80,11 +81,13 @@ class ForecastDiff(Frozen):
 
 @dataclass(frozen=True)
 class RecomputedForecast:
-    """The recompute's last delta per snapshot key, and how many input events it replayed."""
+    """The recompute's last delta per snapshot key, how many input events it replayed, and the threshold
+    under which a difference is settling's residue."""
 
     project_id: str
     latest: dict[str, ForecastDelta]
     events: int
+    threshold: Decimal = Decimal(0)
 
 
 def recompute_forecast(
@@ -101,16 +104,35 @@ def recompute_forecast(
     card = reference if isinstance(reference, ProjectContract) else None
     inputs: list[LedgerEvent | AssignmentEvent] = [*mine]
     inputs += [a for a in assignments if a.record.project_id == project_id]
-    state = ProjectForecastState(project_id=project_id)
+    records = [
+        event.record if isinstance(event.record, ResourceAssignment) else _forecast_record(event, card)
+        for event in sorted(inputs, key=lambda e: e.order())
+    ]
+    state = MemoryProjectForecast(project_id)
     latest: dict[str, ForecastDelta] = {}
-    for event in sorted(inputs, key=lambda e: e.order()):
-        record: ForecastRecord = (
-            event.record if isinstance(event.record, ResourceAssignment) else _forecast_record(event, card)
+    for batch in _by_month(records):
+        view = ProjectForecastView(project_id, state)
+        for record in batch:
+            rules.apply(view, record, ctx)
+        last = batch[-1]
+        settled = rules.settle(
+            view, ctx, as_of=last.occurred_at, cause=last.envelope, causes=(last.event_id,)
         )
-        step = RULES[type(record)](state, record, ctx, as_of=record.occurred_at)
-        state = step.state
-        latest.update((_key(d), d) for d in step.deltas)
-    return RecomputedForecast(project_id, latest, len(inputs))
+        state.apply(view.changes())
+        latest.update((_key(d), d) for d in settled.deltas)
+    return RecomputedForecast(project_id, latest, len(inputs), ctx.threshold)
+
+
+def _by_month(records: Sequence[ForecastRecord]) -> Iterator[list[ForecastRecord]]:
+    """Yield the runs of consecutive records whose event time falls in the same month."""
+    batch: list[ForecastRecord] = []
+    for record in records:
+        if batch and period_of(day_of(record.occurred_at)) != period_of(day_of(batch[-1].occurred_at)):
+            yield batch
+            batch = []
+        batch.append(record)
+    if batch:
+        yield batch
 
 
 def _forecast_record(event: LedgerEvent, card: ProjectContract | None) -> ForecastRecord:
@@ -132,17 +154,13 @@ def latest_live(project_id: str, deltas: Iterable[ForecastDelta]) -> dict[str, F
 
 
 def diff_forecast(recomputed: RecomputedForecast, live: Mapping[str, ForecastDelta]) -> ForecastDiff:
-    """Compare the recomputed final value of every metric with its latest live value."""
+    """Compare the recomputed final value of every metric with its latest live value, up to the threshold."""
     differing: list[MetricDiff] = []
     missing: list[MetricDiff] = []
     only: list[MetricDiff] = []
     for key in sorted(recomputed.latest.keys() | live.keys()):
         ours, theirs = recomputed.latest.get(key), live.get(key)
-        if (
-            ours is not None
-            and theirs is not None
-            and (ours.current, ours.unit) == (theirs.current, theirs.unit)
-        ):
+        if _agree(ours, theirs, recomputed.threshold):
             continue
         shown = ours if ours is not None else live[key]
         line = MetricDiff(
@@ -162,6 +180,17 @@ def diff_forecast(recomputed: RecomputedForecast, live: Mapping[str, ForecastDel
         missing_live=tuple(missing),
         live_only=tuple(only),
     )
+
+
+def _agree(ours: ForecastDelta | None, theirs: ForecastDelta | None, threshold: Decimal) -> bool:
+    """Tell whether two last values stand for the same one: equal, or apart by settling's residue only."""
+    if ours is None or theirs is None:
+        shown = theirs if ours is None else ours
+        # A key never emitted on one side reads zero there: it is under the threshold or it would be.
+        return shown is not None and abs(shown.current) < threshold
+    if ours.unit != theirs.unit:
+        return False
+    return ours.current == theirs.current or abs(ours.current - theirs.current) < threshold
 
 
 def forecast_diff(

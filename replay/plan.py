@@ -95,10 +95,14 @@ async def resolve(reader: Reader, selection: Selection, prefix: str) -> list[Sli
     return slices
 
 
-def matches(selection: Selection, record: Raw, value: Event | None) -> bool:
-    """Tell whether a record read from a resolved slice is selected by keys and the window."""
+def matches(selection: Selection, record: Raw, value: Event | None, keyed_by_project: bool = False) -> bool:
+    """Tell whether a record read from a resolved slice is selected by keys and the window.
+
+    On a topic keyed by project the key is the project (the catalog's contract), so `value` is only needed
+    there for a resource filter; elsewhere the value's project and resource count too.
+    """
     key = (record.key or b"").decode(errors="replace")
-    project = getattr(value, "project_id", None) if value is not None else None
+    project = key if keyed_by_project else getattr(value, "project_id", None) if value is not None else None
     resource = getattr(value, "resource_id", None) if value is not None else None
     if selection.projects and key not in selection.projects and project not in selection.projects:
         return False
@@ -122,16 +126,19 @@ async def build(
     matched: Counter[str] = Counter()
     versions: dict[str, Counter[str]] = defaultdict(Counter)
     subjects: set[str] = set()
+    # Decoding is most of a plan's cost: only done where the key cannot say whether a record is selected.
+    keyed_by_project = {t: selection.spec(t).key == "project_id" for t in selection.topics}
     for record in records:
         topic = record.topic.removeprefix(prefix)
         scanned[topic] += 1
-        value = _decoded(codec, record.value)
-        if not matches(selection, record, value):
+        by_project = keyed_by_project.get(topic, False)
+        value = None if by_project and not selection.resources else _decoded(codec, record.value)
+        if not matches(selection, record, value, by_project):
             continue
         matched[topic] += 1
         writer = index.writer_of(record.value)
         versions[writer.subject if writer else "undecodable"][f"v{writer.version}" if writer else "-"] += 1
-        project = getattr(value, "project_id", None)
+        project = None if by_project else getattr(value, "project_id", None)
         subjects.add(project if isinstance(project, str) else (record.key or b"").decode(errors="replace"))
     plan = Plan(
         created_at=now,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
-from domain.ledger import Context, Inbound, ProjectLedger, decide
+from domain.ledger import Context, Inbound, MemoryLedger, decide
 from domain.ledger.decision import InboundRecord
 from domain.records.common import Envelope, Event, SourceRef
 from domain.records.erp import BillingCommand
@@ -51,7 +51,7 @@ class Recomputed:
     """The sandbox's outcome for one project."""
 
     project_id: str
-    ledger: ProjectLedger | None
+    ledger: MemoryLedger | None
     commands: tuple[BillingCommand, ...]
     envelopes: dict[str, Envelope] = field(default_factory=dict)
     reference: SourceRef | None = None
@@ -92,7 +92,7 @@ def recompute(project_id: str, history: Sequence[LedgerEvent], park_limit: timed
     events = sorted((e for e in history if e.record.project_id == project_id), key=SourceEvent.order)
     reference_event = latest_approved(events)
     reference = reference_event.record if reference_event is not None else None
-    ledger: ProjectLedger | None = None
+    ledger = MemoryLedger(project_id)
     commands: list[BillingCommand] = []
     envelopes: dict[str, Envelope] = {}
     for event in events:
@@ -102,11 +102,11 @@ def recompute(project_id: str, history: Sequence[LedgerEvent], park_limit: timed
         now = datetime.fromtimestamp(event.timestamp_ms / 1000, UTC)
         ctx = Context(now=now, park_limit=park_limit)
         decision = decide(ledger, Inbound(record=record, source=event.source), ctx)
-        ledger = decision.ledger
+        ledger.apply(decision)
         commands.extend(decision.commands)
     return Recomputed(
         project_id=project_id,
-        ledger=ledger,
+        ledger=ledger if events else None,
         commands=tuple(commands),
         envelopes=envelopes,
         reference=None if reference_event is None else reference_event.source,

@@ -7,33 +7,31 @@ from typing import Any
 import faust
 
 from app.contracts.topology import TableSpec
-from domain.records.ops import SourceRecord
+from app.faust_workarounds.store import local_get
 
 
 class AppliedOffsets:
-    """Remember, per topic-partition, the offset of the last record whose effects were saved.
+    """Remember, per topic-partition, the offset of the last record whose effects were committed.
 
-    Faust commits a transaction's changelog writes even for records whose offsets it did not commit (a stop
-    between saving and acking), so such a record is read again. Its effects are already in the tables and
-    its outputs were acknowledged before they were saved, so it is skipped. The mark is written with the
-    state, in the same partition's changelog transaction (Faust logs a table write to the partition of the
-    record being processed), and restored with it.
+    A batch's state, outputs and marks commit in one transaction, but its input offsets are Faust's to
+    commit, and a record can still be delivered again (a rebalance, a batch buffered across one). Such a
+    record is skipped: its effects are already in the tables and its outputs on their topics. The mark of a
+    partition lives in that partition's changelog and store, so it moves with the partition. Values are the
+    offset as ASCII digits (the format of every version so far).
     """
 
     def __init__(self, app: faust.App, spec: TableSpec):
+        self.spec = spec
         self.table: Any = app.Table(
             spec.name, key_type=bytes, value_type=bytes, partitions=spec.partitions, help=spec.help
         )
 
     @staticmethod
-    def _key(source: SourceRecord) -> bytes:
-        return f"{source.topic}:{source.partition}".encode()
+    def key(topic: str, partition: int) -> bytes:
+        """Return the table key of a source partition's mark."""
+        return f"{topic}:{partition}".encode()
 
-    def seen(self, source: SourceRecord) -> bool:
-        """Return whether this record's effects were already saved."""
-        raw = self.table.get(self._key(source))
-        return raw is not None and int(raw) >= source.offset
-
-    def mark(self, source: SourceRecord) -> None:
-        """Record that this record's effects are saved."""
-        self.table[self._key(source)] = str(source.offset).encode()
+    def committed(self, topic: str, partition: int) -> int | None:
+        """Return the offset of the last applied record of a source partition, None if none."""
+        raw = local_get(self.table, partition, self.key(topic, partition))
+        return None if raw is None else int(raw)

@@ -60,7 +60,8 @@ def load_versions(avro_dir: Path = AVRO_DIR) -> list[SchemaVersion]:
     """Parse every released version in avro/<subject>/v<N>.avsc."""
     versions = []
     for path in sorted(avro_dir.glob("*/v*.avsc")):
-        parsed: Any = fastavro.parse_schema(json.loads(path.read_text()), _write_hint=False)
+        # Parsed once, with fastavro's hint: without it fastavro parses the schema again on every record.
+        parsed: Any = fastavro.parse_schema(json.loads(path.read_text()))
         versions.append(
             SchemaVersion(
                 subject=path.parent.name,
@@ -95,6 +96,10 @@ class AvroCodec:
     def from_directory(cls, avro_dir: Path = AVRO_DIR) -> AvroCodec:
         """Build a codec from every released schema version in a directory."""
         return cls(load_versions(avro_dir))
+
+    def versions(self) -> tuple[SchemaVersion, ...]:
+        """Return every released schema version this codec reads."""
+        return tuple(self._by_fingerprint.values())
 
     def writer_for(self, model: type[Event]) -> SchemaVersion:
         """Return the schema version new records of a type are written with."""

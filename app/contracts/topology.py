@@ -1,8 +1,10 @@
-"""The worker's topology as data: what each agent reads, the tables it keeps, the group's own topics.
+"""The worker's topology as data: the stages of its pipeline and what each reads, its tables, its topics.
 
-Declared here, not in agents/ or tables/, so that replay and reset read the very facts the worker runs on
-without importing the worker: which topics the group consumes (and so rewinds), which of those it writes
-itself (repartitions, regenerated rather than replayed), and the changelog topic of each table.
+One Faust agent (the pipeline) reads every input and runs the stages an input concerns: the project
+ledger, the project forecast, the resource plan, and the forwards that re-key time by resource and
+assignments by project. Declared here, not in agents/ or tables/, so that replay and reset read the very
+facts the worker runs on without importing the worker: which topics the group consumes (and so rewinds),
+which of those it writes itself (repartitions, regenerated rather than replayed), and each table's changelog.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ EXTERNAL_OWNERS = frozenset({"PSA", "ERP"})
 
 
 @dataclass(frozen=True, kw_only=True)
-class AgentSpec:
-    """One agent: its name (also its redrive header value) and the catalog topics it reads."""
+class Stage:
+    """One stage of the pipeline: its name (the redrive header value) and the catalog topics it reads."""
 
     name: str
     inputs: tuple[TopicSpec, ...]
@@ -56,25 +58,25 @@ class TableSpec:
         return f"{app_id}-{self.name}-changelog"
 
 
-# One agent for every project-keyed input: a project's events are then handled one at a time, in partition
-# order, by the worker that owns the project's table partition. Replay corrections are an input too: a later
-# revision must reverse the charge a replay put live, not the one it already reversed.
-PROJECT_LEDGER = AgentSpec(
+# A project's events are handled one at a time, in partition order, by the worker that owns the project's
+# partition. Replay corrections are an input too: a later revision must reverse the charge a replay put
+# live, not the one it already reversed.
+PROJECT_LEDGER = Stage(
     name="project-ledger",
     inputs=(PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES, ERP_BILLING_STATUS, LEDGER_CORRECTIONS),
 )
-TIME_BY_RESOURCE_FORWARDER = AgentSpec(
+TIME_BY_RESOURCE_FORWARDER = Stage(
     name="time-by-resource", inputs=(PSA_TIME_ENTRIES,), forwards_to=TIME_BY_RESOURCE
 )
-ASSIGNMENTS_BY_PROJECT_FORWARDER = AgentSpec(
+ASSIGNMENTS_BY_PROJECT_FORWARDER = Stage(
     name="assignments-by-project", inputs=(PSA_RESOURCE_ASSIGNMENTS,), forwards_to=ASSIGNMENTS_BY_PROJECT
 )
-RESOURCE_PLAN = AgentSpec(name="resource-plan", inputs=(PSA_RESOURCE_ASSIGNMENTS, TIME_BY_RESOURCE))
-PROJECT_FORECAST = AgentSpec(
+RESOURCE_PLAN = Stage(name="resource-plan", inputs=(PSA_RESOURCE_ASSIGNMENTS, TIME_BY_RESOURCE))
+PROJECT_FORECAST = Stage(
     name="project-forecast",
     inputs=(PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES, ASSIGNMENTS_BY_PROJECT),
 )
-AGENTS: tuple[AgentSpec, ...] = (
+STAGES: tuple[Stage, ...] = (
     PROJECT_LEDGER,
     TIME_BY_RESOURCE_FORWARDER,
     ASSIGNMENTS_BY_PROJECT_FORWARDER,
@@ -82,24 +84,49 @@ AGENTS: tuple[AgentSpec, ...] = (
     PROJECT_FORECAST,
 )
 
-PROJECT_LEDGERS = TableSpec(
-    name="project-ledgers", partitions=PROJECT_PARTITIONS, help="Financial state per project."
+PROJECT_LEDGER_ITEMS = TableSpec(
+    name="project-ledger-items",
+    partitions=PROJECT_PARTITIONS,
+    help="Each project's ledger: totals, entries, commands, milestones, parked events, raised exceptions.",
 )
-# The project-ledger agent's applied-offset guard; `replay reset --to-datetime` clears it.
+PROJECT_FORECAST_ITEMS = TableSpec(
+    name="project-forecast-items",
+    partitions=PROJECT_PARTITIONS,
+    help="Each project's forecast: terms, plan, monthly sums and emitted values, actuals per entry.",
+)
+RESOURCE_PLAN_ITEMS = TableSpec(
+    name="resource-plan-items",
+    partitions=RESOURCE_PARTITIONS,
+    help="Each resource's plan: assignments, actuals per entry, months.",
+)
+# Written by versions before keyed items (one growing value per subject): read once and split on first use.
+PROJECT_LEDGERS = TableSpec(
+    name="project-ledgers", partitions=PROJECT_PARTITIONS, help="Legacy: financial state per project."
+)
+# The pipeline's applied-offset guard (its name is historical); `replay reset --to-datetime` clears it.
 LEDGER_APPLIED_OFFSETS = TableSpec(
     name="project-ledger-offsets",
     partitions=PROJECT_PARTITIONS,
-    help="Last applied offset per source partition of the project ledger.",
+    help="Last applied offset per source partition of the pipeline.",
 )
 RESOURCE_PLANS = TableSpec(
-    name="resource-plans", partitions=RESOURCE_PARTITIONS, help="Plan and actuals per resource."
+    name="resource-plans", partitions=RESOURCE_PARTITIONS, help="Legacy: plan and actuals per resource."
 )
 PROJECT_FORECASTS = TableSpec(
-    name="project-forecasts", partitions=PROJECT_PARTITIONS, help="Forecast inputs per project."
+    name="project-forecasts", partitions=PROJECT_PARTITIONS, help="Legacy: forecast inputs per project."
 )
-TABLES: tuple[TableSpec, ...] = (PROJECT_LEDGERS, LEDGER_APPLIED_OFFSETS, RESOURCE_PLANS, PROJECT_FORECASTS)
+TABLES: tuple[TableSpec, ...] = (
+    PROJECT_LEDGER_ITEMS,
+    PROJECT_FORECAST_ITEMS,
+    RESOURCE_PLAN_ITEMS,
+    LEDGER_APPLIED_OFFSETS,
+    PROJECT_LEDGERS,
+    RESOURCE_PLANS,
+    PROJECT_FORECASTS,
+)
+PIPELINE = "pipeline"
 
-# Ticks drive the parked-item sweep, one partition per project partition (see agents/parking_sweeper.py).
+# Ticks drive the parked-item sweep, one partition per project partition (see agents/sweep.py).
 TICKS_PARTITIONS = PROJECT_PARTITIONS
 TICKS_RETENTION_MS = 3_600_000
 
@@ -111,12 +138,12 @@ def ticks_topic(app_id: str) -> str:
 
 def consumed() -> tuple[TopicSpec, ...]:
     """Return every catalog topic some agent reads, in declaration order."""
-    return tuple(dict.fromkeys(spec for agent in AGENTS for spec in agent.inputs))
+    return tuple(dict.fromkeys(spec for agent in STAGES for spec in agent.inputs))
 
 
 def repartitions() -> tuple[TopicSpec, ...]:
     """Return the topics the group writes for itself and reads back: a reset regenerates them."""
-    return tuple(agent.forwards_to for agent in AGENTS if agent.forwards_to is not None)
+    return tuple(agent.forwards_to for agent in STAGES if agent.forwards_to is not None)
 
 
 def given() -> tuple[TopicSpec, ...]:

@@ -28,11 +28,10 @@ def without_spinner(worker: Any) -> Any:
 def discard_state_after_crash(running: Path, tabledir: Path) -> bool:
     """Delete local table state if the last run of this worker did not stop cleanly.
 
-    A killed worker's RocksDB may hold writes whose changelog transaction Kafka then aborted: their input
-    records are read again and would meet state that already contains them (a stale revision counted twice,
-    a command not re-emitted). The changelog, read committed, matches the committed offsets exactly, so the
-    tables are rebuilt from it. After a clean stop local state equals committed state, because agents save
-    state only once outputs are acknowledged and ack without awaiting anything in between.
+    A killed worker's local stores may be behind its last commit (killed between a batch's commit and its
+    local write) and its persisted changelog offsets with them; the changelogs, read committed, hold exactly
+    what was committed, so the tables are rebuilt from them. After a clean stop local state equals committed
+    state: a batch writes its items locally only once its transaction committed.
     """
     if not running.exists():
         return False

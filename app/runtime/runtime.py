@@ -15,7 +15,9 @@ from app.contracts.subjects import CONTRACTS
 from app.contracts.topics import PROJECT_PARTITIONS, TopicNames, TopicSpec
 from app.faust_workarounds.app_options import BENT_APP_OPTIONS
 from app.faust_workarounds.recovery import ask_broker_for_changelog_ends
+from app.faust_workarounds.transactions import bend_commits
 from app.runtime.settings import Settings, forecast_context
+from app.runtime.sink import Sink, TransactionalSink
 from domain.forecast import ForecastContext
 from domain.periods import AccountingCalendar
 from domain.records.common import Event
@@ -30,6 +32,8 @@ class Runtime:
     codec: AvroCodec
     periods: AccountingCalendar
     forecast: ForecastContext
+    # Where a batch's records go (the agent tests give a sink that records them instead).
+    sink: Sink
     _topics: dict[tuple[str, ...], faust.TopicT] = field(default_factory=dict)
 
     def topic_name(self, spec: TopicSpec) -> str:
@@ -61,6 +65,7 @@ class Runtime:
 def build_runtime(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
     """Build the Faust app of a worker (no agents yet) and the runtime around it."""
     ask_broker_for_changelog_ends()
+    bend_commits()
     app = faust.App(
         settings.app_id,
         broker=f"kafka://{settings.broker}",
@@ -84,4 +89,5 @@ def build_runtime(settings: Settings, codec: AvroCodec | None = None) -> Runtime
         codec=codec or AvroCodec.from_directory(),
         periods=AccountingCalendar(settings.closed_periods),
         forecast=forecast_context(settings),
+        sink=TransactionalSink(app),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents import forecast_topology, parking_sweeper, project_ledger
+from agents import pipeline
 from app.contracts.codec import AvroCodec
 from app.contracts.topics import ERP_ACCOUNTING_PERIODS
 from app.runtime.periods import PeriodFollower
@@ -20,8 +20,5 @@ def create_app(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
     async def follow_periods() -> None:
         await follower.follow(settings.broker, runtime.topic_name(ERP_ACCOUNTING_PERIODS), runtime.codec)
 
-    ledgers = project_ledger.register(runtime)
-    parking_sweeper.register(runtime, ledgers)
-    plans, forecasts = forecast_topology.register(runtime)
-    web.register(runtime, ledgers, plans, forecasts)
+    web.register(runtime, pipeline.register(runtime))
     return runtime

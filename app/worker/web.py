@@ -8,18 +8,17 @@ from typing import Any
 import orjson
 from faust import web
 
+from app.contracts.topics import partition_for
 from app.faust_workarounds.introspection import paused_partitions, recovery_completed
 from app.runtime import metrics
 from app.runtime.runtime import Runtime
-from domain.forecast import ForecastValue, resource_forecast
-from domain.ledger import financials
-from tables.forecasts import ProjectForecasts, ResourcePlans
-from tables.project_ledgers import ProjectLedgers
+from domain.forecast import ForecastValue, project_emitted, resource_forecast
+from domain.ledger import Kind, ProjectTotals, financials
+from tables.items import Tables
+from tables.keyed import BatchState, KeyedTable, SubjectReader
 
 
-def register(
-    runtime: Runtime, ledgers: ProjectLedgers, plans: ResourcePlans, forecasts: ProjectForecasts
-) -> None:
+def register(runtime: Runtime, tables: Tables) -> None:
     """Register the worker's views on its web server."""
     app = runtime.app
 
@@ -41,30 +40,33 @@ def register(
         return view.bytes(orjson.dumps(body), content_type="application/json", status=200 if ready else 503)
 
     @app.page("/projects/{project_id}")
-    @app.table_route(table=ledgers.table, match_info="project_id")
+    @app.table_route(table=tables.ledger.table, match_info="project_id")
     async def project_view(view: web.View, request: web.Request, project_id: str) -> web.Response:
-        ledger = ledgers.get(project_id)
-        if ledger is None or ledger.contract is None:
+        totals = _committed(tables.ledger, project_id).get(Kind.TOTALS, "")
+        if not isinstance(totals, ProjectTotals) or totals.contract is None:
             return _not_found(view, "project", project_id)
-        return _json(view, financials(ledger).model_dump(mode="json"))
+        return _json(view, financials(totals).model_dump(mode="json"))
 
     @app.page("/resources/{resource_id}")
-    @app.table_route(table=plans.table, match_info="resource_id")
+    @app.table_route(table=tables.plans.table, match_info="resource_id")
     async def resource_view(view: web.View, request: web.Request, resource_id: str) -> web.Response:
-        plan = plans.get(resource_id)
-        if plan is None:
+        values = resource_forecast(_committed(tables.plans, resource_id), resource_id, runtime.forecast)
+        if not values:
             return _not_found(view, "resource", resource_id)
-        return _json(
-            view, {"resource_id": resource_id, **_by_month(resource_forecast(plan, runtime.forecast))}
-        )
+        return _json(view, {"resource_id": resource_id, **_by_month(values)})
 
     @app.page("/projects/{project_id}/forecast")
-    @app.table_route(table=forecasts.table, match_info="project_id")
+    @app.table_route(table=tables.forecast.table, match_info="project_id")
     async def forecast_view(view: web.View, request: web.Request, project_id: str) -> web.Response:
-        state = forecasts.get(project_id)
-        if state is None or state.contract is None:
+        values = project_emitted(_committed(tables.forecast, project_id), project_id)
+        if not values:
             return _not_found(view, "project", project_id)
-        return _json(view, {"project_id": project_id, **_by_month(dict(state.emitted))})
+        return _json(view, {"project_id": project_id, **_by_month(values)})
+
+
+def _committed(table: KeyedTable, subject: str) -> SubjectReader:
+    """Return a reader of a subject's committed items on this worker (the route sent us to its owner)."""
+    return BatchState(table).reader(partition_for(subject, table.partitions), subject)
 
 
 def _by_month(values: Mapping[str, ForecastValue]) -> dict[str, Any]:

@@ -1,12 +1,21 @@
 """Forecasting rules: actuals to forecast and resource to cost, as pure functions (no Kafka, no clock).
 
-API. Every rule is `(state, event, ctx, *, as_of) -> Step(state, deltas, exceptions)`:
+API. A subject's state is keyed items (`domain.state`): one per time entry and per assignment (their latest
+revision), running figures per month, and one small aggregate (`PROJECT_AGGREGATE`, `RESOURCE_AGGREGATE`);
+`PROJECT_KINDS` / `RESOURCE_KINDS` give the model of every kind. One batch of one subject is:
 
-- `domain.forecast.resource`, state `ResourcePlan` keyed by resource: `on_assignment`, `on_actual_time`;
-  view `resource_forecast(plan, ctx)`; helper `utilization(hours, gross_capacity)`.
-- `domain.forecast.project`, state `ProjectForecastState` keyed by project: `on_contract`, `on_time_actual`,
-  `on_assignment` (repartitioned by project), `on_milestone`, and `reforecast` when only time passed;
-  view `project_forecast(state, as_of, ctx)`.
+    view = ProjectForecastView(project_id, reader)      # or ResourcePlanView(resource_id, reader)
+    for record in batch: project.apply(view, record, ctx)   # resource.apply for a resource
+    settled = project.settle(view, ctx, as_of=..., cause=last_envelope, causes=event_ids)
+    write(view.changes()); emit(settled.deltas, settled.exceptions)
+
+- `domain.forecast.project`: `apply` takes contract versions, time entries, assignments (repartitioned by
+  project) and milestone events; `settle` with no event applied reforecasts (time passed, new rates).
+  Views: `project_forecast(reader, project_id, as_of, ctx)` (values now), `project_emitted(reader,
+  project_id)` (last emitted).
+- `domain.forecast.resource`: `apply` takes assignments and time entries; view `resource_forecast(reader,
+  resource_id, ctx)`; helper `utilization(hours, gross_capacity)`.
+- `domain.forecast.legacy`: the previous one-value-per-subject states and their split into items.
 - configuration `ForecastContext`: `CapacityCalendar`, `FxRates`, `IntercompanyPolicy`, the delta threshold.
 - values: `diff(previous, current, threshold, as_of, causes)` and `snapshot(values)`, whose keys
   "subject_type:subject_id:period:metric" are those of the compacted topic forecast.snapshots.
@@ -34,16 +43,27 @@ Conventions.
 - Rounding, half to even: money and hours to 2 decimals, utilization to a percent with 4 decimals.
 - Deltas: emitted when |current - previous| >= threshold (default 0.01; a new key moves from zero); the state
   keeps the last emitted value, so repeated input emits nothing and small moves add up.
+- Batches: values are settled once per batch, as of its last event: at most one delta per key, carrying the
+  net change since the last emitted value; an issue opened and gone within a batch is never raised. A batch
+  of stale or repeated events only emits nothing, as each of them alone would.
 """
 
 from domain.forecast.calendar import CapacityCalendar, assigned_hours
 from domain.forecast.config import ForecastContext, FxRate, FxRates, IntercompanyPolicy, Markup
-from domain.forecast.projection import project_forecast
-from domain.forecast.resource import resource_forecast, utilization
-from domain.forecast.state import ProjectForecastState, ResourcePlan, Step
-from domain.forecast.values import ForecastValue, diff, snapshot
+from domain.forecast.memory import MemoryProjectForecast, MemoryResourcePlan
+from domain.forecast.project import project_emitted, project_forecast
+from domain.forecast.project_view import ProjectForecastView
+from domain.forecast.resource import resource_emitted, resource_forecast
+from domain.forecast.resource_view import ResourcePlanView
+from domain.forecast.state import PROJECT_AGGREGATE, PROJECT_KINDS, RESOURCE_AGGREGATE, RESOURCE_KINDS
+from domain.forecast.utilization import utilization
+from domain.forecast.values import ForecastValue, Settled, diff, snapshot
 
 __all__ = [
+    "PROJECT_AGGREGATE",
+    "PROJECT_KINDS",
+    "RESOURCE_AGGREGATE",
+    "RESOURCE_KINDS",
     "CapacityCalendar",
     "ForecastContext",
     "ForecastValue",
@@ -51,12 +71,16 @@ __all__ = [
     "FxRates",
     "IntercompanyPolicy",
     "Markup",
-    "ProjectForecastState",
-    "ResourcePlan",
-    "Step",
+    "MemoryProjectForecast",
+    "MemoryResourcePlan",
+    "ProjectForecastView",
+    "ResourcePlanView",
+    "Settled",
     "assigned_hours",
     "diff",
+    "project_emitted",
     "project_forecast",
+    "resource_emitted",
     "resource_forecast",
     "snapshot",
     "utilization",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -35,7 +35,7 @@ def bill_rate(terms: ContractTerms, resource_id: str, role: str, on: date) -> De
 
 
 def actual_cost(
-    terms: ContractTerms, assignments: Mapping[str, ResourceAssignment], actual: ActualTime
+    terms: ContractTerms, assignments: Iterable[ResourceAssignment], actual: ActualTime
 ) -> CostLine | None:
     """Return the cost of approved hours at the rate of the resource's assignment covering the day.
 
@@ -44,7 +44,7 @@ def actual_cost(
     """
     covering = [
         a
-        for a in assignments.values()
+        for a in assignments
         if a.resource_id == actual.resource_id and a.start_date <= actual.work_date <= a.end_date
     ]
     period = period_of(actual.work_date)

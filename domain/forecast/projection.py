@@ -13,12 +13,13 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from domain.exceptions import Issue, exception_id
-from domain.forecast.actuals import ActualMonths, ActualPart
+from domain.forecast.actuals import actual_part
 from domain.forecast.calendar import assigned_hours, day_of, month_bounds, period_of, periods, to_cents
 from domain.forecast.config import ForecastContext
-from domain.forecast.costing import CostLine, Costs, actual_cost, bill_rate
-from domain.forecast.state import ContractTerms, ProjectForecastState
-from domain.forecast.values import HOURS, ForecastValue, key_of, zero_removed
+from domain.forecast.costing import CostLine, Costs, bill_rate
+from domain.forecast.project_view import ProjectForecastView
+from domain.forecast.state import ContractTerms, MilestoneProgress
+from domain.forecast.values import HOURS, ForecastValue, ForecastValues, key_of, zero_removed
 from domain.records.forecast import SubjectType
 from domain.records.ops import ExceptionReason
 from domain.records.psa import AssignmentStatus, BillingModel, MilestoneStatus
@@ -45,28 +46,22 @@ class _Revenue(NamedTuple):
     recognized: Decimal
 
 
-def project_forecast(
-    state: ProjectForecastState, as_of: datetime, ctx: ForecastContext
-) -> dict[str, ForecastValue]:
-    """Return the project's forecast values as of an instant."""
-    return evaluate(state, as_of, ctx).values
-
-
 def evaluate(
-    state: ProjectForecastState, as_of: datetime, ctx: ForecastContext, summed: ActualMonths | None = None
+    view: ProjectForecastView, emitted: ForecastValues, as_of: datetime, ctx: ForecastContext
 ) -> Projection:
     """Return the project's forecast values, withheld keys and FX issues as of an instant.
 
-    `summed`, the state's approved time already summed per month, spares the loop over every actual.
+    Reads the aggregate, the month sums (priced for ctx: see `actuals.ensure`) and the assignments; a value
+    in `emitted` and no longer computed reads zero.
     """
     today = day_of(as_of)
     now = period_of(today)
-    terms = state.contract
-    part = None if summed is None else summed.until(now)
-    hours, tm_actual, actual_costs = _actual_part(state, now, ctx) if part is None else part
+    aggregate = view.aggregate
+    terms = aggregate.contract
+    hours, tm_actual, actual_costs = actual_part(view.months(), now)
     tm_plan: dict[str, Decimal] = defaultdict(Decimal)
     plan_costs = Costs()
-    for a in state.assignments.values():
+    for a in view.assignments():
         if a.status == AssignmentStatus.CANCELLED:
             continue
         for period in periods(max(period_of(a.start_date), now), period_of(a.end_date)):
@@ -84,13 +79,13 @@ def evaluate(
                 CostLine(period, planned * a.cost_rate, a.cost_currency, a.home_legal_entity), terms, ctx
             )
 
-    out = _Out(state.project_id)
+    out = _Out(view.project_id)
     for period in sorted(hours):
         out.put(period, HOURS_METRIC, to_cents(hours[period]), HOURS)
     if terms is None:
-        return out.done(state)
+        return out.done(emitted)
     incomplete = actual_costs.incomplete() | plan_costs.incomplete()
-    revenue = _revenue(terms, state, now, tm_actual, tm_plan, actual_costs, plan_costs)
+    revenue = _revenue(terms, aggregate.milestones, now, tm_actual, tm_plan, actual_costs, plan_costs)
     money = terms.currency
     months = set(hours) | actual_costs.periods() | plan_costs.periods()
     if revenue is not None:
@@ -129,35 +124,12 @@ def evaluate(
             unconverted[pair] += amount
     for (period, currency), amount in sorted(unconverted.items()):
         out.missing_rate(period, currency, to_cents(amount), terms)
-    return out.done(state)
-
-
-def _actual_part(state: ProjectForecastState, now: str, ctx: ForecastContext) -> ActualPart:
-    """Return approved hours, T&M revenue and costs per month up to `now`, from every actual."""
-    terms = state.contract
-    hours: dict[str, Decimal] = defaultdict(Decimal)
-    tm_actual: dict[str, Decimal] = defaultdict(Decimal)
-    actual_costs = Costs()
-    for actual in state.actuals.values():
-        period = period_of(actual.work_date)
-        if not actual.approved or period > now:
-            continue
-        hours[period] += actual.hours
-        if terms is None:
-            continue
-        rate = (
-            bill_rate(terms, actual.resource_id, actual.role, actual.work_date) if actual.billable else None
-        )
-        tm_actual[period] += actual.hours * (rate or ZERO)
-        line = actual_cost(terms, state.assignments, actual)
-        if line is not None:
-            actual_costs.add(line, terms, ctx)
-    return hours, tm_actual, actual_costs
+    return out.done(emitted)
 
 
 def _revenue(
     terms: ContractTerms,
-    state: ProjectForecastState,
+    milestones: Mapping[str, MilestoneProgress],
     now: str,
     tm_actual: Mapping[str, Decimal],
     tm_plan: Mapping[str, Decimal],
@@ -171,7 +143,7 @@ def _revenue(
         actual: dict[str, Decimal] = defaultdict(Decimal)
         plan: dict[str, Decimal] = defaultdict(Decimal)
         for milestone in terms.milestones:
-            progress = state.milestones.get(milestone.milestone_id)
+            progress = milestones.get(milestone.milestone_id)
             if progress is not None and progress.status == MilestoneStatus.ACCEPTED:
                 actual[progress.period] += milestone.amount
             else:
@@ -259,8 +231,8 @@ class _Out:
             },
         )
 
-    def done(self, state: ProjectForecastState) -> Projection:
+    def done(self, emitted: ForecastValues) -> Projection:
         """Return the projection; a value reported before and no longer computed reads zero."""
         withheld = frozenset(self.withheld)
-        values = zero_removed(self.values, state.emitted, withheld, POINT_IN_TIME)
+        values = zero_removed(self.values, emitted, withheld, POINT_IN_TIME)
         return Projection(values, withheld, self.issues)

@@ -1,12 +1,13 @@
-"""Resource side: assignments and approved billable time -> gross capacity, utilization, conflicts."""
+"""Resource side: assignments and approved billable time -> gross capacity, utilization, conflicts.
+
+A batch applies each of its events to the resource's view (`apply`: the entry or assignment and the months
+it covers), then settles once (`settle`): only the months the batch touched, or every month after a region,
+calendar or threshold change.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal
-from typing import NamedTuple
 
 from domain.exceptions import Issue, exception_id, reconcile
 from domain.forecast.calendar import (
@@ -15,282 +16,218 @@ from domain.forecast.calendar import (
     month_bounds,
     period_of,
     periods,
-    to_cents,
-    to_percent,
 )
 from domain.forecast.config import ForecastContext
-from domain.forecast.memo import Memo, Sums
-from domain.forecast.state import ActualTime, ResourcePlan, Step, is_newer, is_newer_time
-from domain.forecast.values import HOURS, PERCENT, ForecastValue, diff, key_of, remember, zero_removed
+from domain.forecast.resource_view import ResourcePlanView
+from domain.forecast.state import ActualTime, Ignored
+from domain.forecast.sums import Sums, config_digest, digest
+from domain.forecast.utilization import METRICS, NOTHING, emitted_of, month_conflict, month_values
+from domain.forecast.values import (
+    ForecastValue,
+    Settled,
+    diff,
+    key_of,
+    remember,
+    zero_removed,
+)
 from domain.records.common import Envelope
 from domain.records.forecast import SubjectType
 from domain.records.ops import ExceptionReason
 from domain.records.psa import AssignmentStatus, ResourceAssignment, TimeEntry
-
-GROSS_CAPACITY = "gross_capacity"
-ASSIGNED_HOURS = "assigned_hours"
-BILLABLE_HOURS = "billable_hours"
-PLANNED_UTILIZATION = "planned_utilization"
-ACTUAL_UTILIZATION = "actual_utilization"
-
-METRICS = (GROSS_CAPACITY, ASSIGNED_HOURS, BILLABLE_HOURS, PLANNED_UTILIZATION, ACTUAL_UTILIZATION)
-
-# Exact assigned hours per month, per assignment id.
-_Plan = dict[str, dict[str, Decimal]]
+from domain.state import StateReader
 
 
-class _Derived(NamedTuple):
-    """A plan's figures kept between events, so an event costs what it changes, not the whole history."""
-
-    # The calendar and threshold the figures and the plan's emitted values were last settled with.
-    calendar: CapacityCalendar
-    threshold: Decimal
-    # Per live assignment: its exact hours per month (only months with some), in the calendar above.
-    months: Mapping[str, Mapping[str, Decimal]]
-    # Per month: how many approved billable entries, and their hours.
-    billable: Mapping[str, tuple[int, Decimal]]
-    # The conflicts found by the last settle; None until one ran on these figures.
-    found: Mapping[str, Issue] | None
-    exact: bool
-
-
-_MEMO: Memo[ResourcePlan, _Derived] = Memo()
-
-
-def utilization(hours: Decimal, gross_capacity: Decimal) -> Decimal | None:
-    """Return hours as a percent of gross capacity (4 decimals, half to even); None without capacity."""
-    return to_percent(hours, gross_capacity)
-
-
-def on_assignment(
-    plan: ResourcePlan, assignment: ResourceAssignment, ctx: ForecastContext, *, as_of: datetime
-) -> Step[ResourcePlan]:
-    """Apply an assignment revision: a newer one replaces the kept one; an older or equal one is counted."""
-    if assignment.resource_id != plan.resource_id:
-        raise ValueError(f"assignment of {assignment.resource_id} routed to {plan.resource_id}")
-    if not is_newer(plan.assignments, assignment):
-        ignored = plan.ignored.model_copy(
-            update={"assignment_revisions": plan.ignored.assignment_revisions + 1}
+def apply(view: ResourcePlanView, record: TimeEntry | ResourceAssignment, ctx: ForecastContext) -> bool:
+    """Stage one event's effect on the resource, all or nothing; return whether it changed anything."""
+    what = "assignment" if isinstance(record, ResourceAssignment) else "time entry"
+    if record.resource_id != view.resource_id:
+        raise ValueError(f"{what} of {record.resource_id} routed to {view.resource_id}")
+    with view.event():
+        changed = (
+            _assignment(view, record, ctx) if isinstance(record, ResourceAssignment) else _time(view, record)
         )
-        return _unchanged(plan, plan.model_copy(update={"ignored": ignored}))
-    assignments = {**plan.assignments, assignment.assignment_id: assignment}
-    cancelled = assignment.status == AssignmentStatus.CANCELLED
-    region = plan.region if cancelled else assignment.region
-    updated = plan.model_copy(update={"assignments": assignments, "region": region})
-    derived, _ = _derived(plan, ctx)
-    months = {k: v for k, v in derived.months.items() if k != assignment.assignment_id}
-    if not cancelled and (hours := _months_of(assignment, ctx.calendar)):
-        months[assignment.assignment_id] = hours
-    # Capacity (the region) and conflicts may move in every month: settle them all.
-    return _settle(
-        updated, derived._replace(months=months, found=None), assignment.envelope, ctx, as_of, None
-    )
+        view.note(changed=changed)
+    return changed
 
 
-def on_actual_time(
-    plan: ResourcePlan, entry: TimeEntry, ctx: ForecastContext, *, as_of: datetime
-) -> Step[ResourcePlan]:
-    """Apply a time entry revision of this resource; only approved billable hours count as actuals."""
-    if entry.resource_id != plan.resource_id:
-        raise ValueError(f"time entry of {entry.resource_id} routed to {plan.resource_id}")
-    if not is_newer_time(plan.actuals, entry):
-        ignored = plan.ignored.model_copy(update={"time_revisions": plan.ignored.time_revisions + 1})
-        return _unchanged(plan, plan.model_copy(update={"ignored": ignored}))
-    kept, actual = plan.actuals.get(entry.entry_id), ActualTime.of(entry)
-    updated = plan.model_copy(update={"actuals": {**plan.actuals, entry.entry_id: actual}})
-    derived, settled = _derived(plan, ctx)
-    sums = Sums()
-    billable = dict(derived.billable)
-    for old, sign in ((kept, -1), (actual, 1)):
-        if old is not None and old.approved and old.billable:
-            _count(billable, period_of(old.work_date), sign, old.hours, sums)
-    derived = derived._replace(billable=billable, exact=derived.exact and sums.exact)
-    # Time moves billable hours only, in the months of the old and the new revision; the others, settled
-    # under the same calendar and threshold, would compute what they did and emit nothing.
-    touched = frozenset(period_of(a.work_date) for a in (kept, actual) if a is not None)
-    return _settle(updated, derived, entry.envelope, ctx, as_of, touched if settled else None)
-
-
-def resource_forecast(plan: ResourcePlan, ctx: ForecastContext) -> dict[str, ForecastValue]:
-    """Return the resource's monthly hours and utilization of gross capacity, for every month it has any."""
-    derived, _ = _derived(plan, ctx)
-    if not derived.exact:
-        derived = derived._replace(billable=_billable_counts(plan.actuals.values(), exact=False)[0])
-    planned = _planned(plan, derived)
-    months = sorted(set(planned) | set(derived.billable))
-    # A month reported before and no longer planned or worked reads zero.
-    return zero_removed(_values(plan, ctx, planned, derived, months), plan.emitted, frozenset(), frozenset())
-
-
-def _values(
-    plan: ResourcePlan, ctx: ForecastContext, planned: _Plan, derived: _Derived, months: Iterable[str]
-) -> dict[str, ForecastValue]:
-    """Return the five values of each month that is planned or worked, among `months`."""
+def settle(
+    view: ResourcePlanView,
+    ctx: ForecastContext,
+    *,
+    as_of: datetime,
+    cause: Envelope | None,
+    causes: tuple[str, ...],
+) -> Settled:
+    """Compute the months the batch moved, emit what moved since last emitted, reconcile conflicts."""
+    if view.unchanged:
+        return Settled((), ())
+    _ensure(view, ctx)
+    settled_with = digest(config_digest(ctx.calendar), str(ctx.threshold))
+    if view.aggregate.settled != settled_with:
+        # Months settled under another calendar or threshold would now compute or emit otherwise.
+        view.touch_all()
+    region = view.aggregate.region
+    months = {period: view.month(period) for period in view.to_settle()}
+    previous: dict[str, ForecastValue] = {}
     values: dict[str, ForecastValue] = {}
+    was_open: dict[str, Issue] = {}
+    found: dict[str, Issue] = {}
+    for period, month in months.items():
+        before = emitted_of(view.resource_id, period, month)
+        previous.update(before)
+        values.update(
+            zero_removed(month_values(view.resource_id, period, month, region, ctx), before, NOTHING, NOTHING)
+        )
+        if month.conflict is not None:
+            was_open[month.conflict.exception_id] = month.conflict
+        if (issue := month_conflict(view, period, month, region, ctx)) is not None:
+            found[issue.exception_id] = issue
+    deltas = diff(previous, values, ctx.threshold, as_of, causes)
+    still_open, exceptions = reconcile(was_open, found, cause, as_of)
+    emitted = remember(previous, deltas)
+    for period, month in months.items():
+        now = month.model_copy(
+            update={
+                "emitted": {
+                    m: emitted[k].value
+                    for m in METRICS
+                    if (k := key_of(SubjectType.RESOURCE, view.resource_id, period, m)) in emitted
+                },
+                "conflict": still_open.get(
+                    exception_id(ExceptionReason.CAPACITY_CONFLICT, view.resource_id, period)
+                ),
+            }
+        )
+        if now != month:
+            view.put_month(period, now)
+    if view.aggregate.settled != settled_with:
+        view.update(settled=settled_with)
+    return Settled(deltas, exceptions)
 
-    def put(period: str, metric: str, value: Decimal | None, unit: str) -> None:
-        if value is not None:
-            fv = ForecastValue(
-                subject_type=SubjectType.RESOURCE,
-                subject_id=plan.resource_id,
-                period=period,
-                metric=metric,
-                value=value,
-                unit=unit,
-            )
-            values[fv.key] = fv
 
-    for period in months:
-        if period not in planned and period not in derived.billable:
-            continue
-        capacity = ctx.calendar.gross_capacity(plan.region, period)
-        assigned = sum(planned.get(period, {}).values(), Decimal(0))
-        actual = derived.billable[period][1] if period in derived.billable else Decimal(0)
-        put(period, GROSS_CAPACITY, to_cents(capacity), HOURS)
-        put(period, ASSIGNED_HOURS, to_cents(assigned), HOURS)
-        put(period, BILLABLE_HOURS, to_cents(actual), HOURS)
-        put(period, PLANNED_UTILIZATION, utilization(assigned, capacity), PERCENT)
-        put(period, ACTUAL_UTILIZATION, utilization(actual, capacity), PERCENT)
+def resource_forecast(
+    reader: StateReader, resource_id: str, ctx: ForecastContext
+) -> dict[str, ForecastValue]:
+    """Return the resource's monthly hours and utilization of gross capacity, for every month it has any."""
+    view = ResourcePlanView(resource_id, reader)
+    _ensure(view, ctx)
+    region = view.aggregate.region
+    values: dict[str, ForecastValue] = {}
+    for period, month in view.months().items():
+        # A month reported before and no longer planned or worked reads zero.
+        before = emitted_of(resource_id, period, month)
+        values.update(
+            zero_removed(month_values(view.resource_id, period, month, region, ctx), before, NOTHING, NOTHING)
+        )
     return values
 
 
-def _settle(
-    plan: ResourcePlan,
-    derived: _Derived,
-    cause: Envelope,
-    ctx: ForecastContext,
-    as_of: datetime,
-    touched: frozenset[str] | None,
-) -> Step[ResourcePlan]:
-    """Recompute the resource's values and conflicts after a change; emit what moved.
+def resource_emitted(reader: StateReader, resource_id: str) -> dict[str, ForecastValue]:
+    """Return the last emitted value of every key of the resource."""
+    view = ResourcePlanView(resource_id, reader)
+    return {
+        k: v
+        for period, month in view.months().items()
+        for k, v in emitted_of(resource_id, period, month).items()
+    }
 
-    With `touched`, only those months are recomputed: every other month and the conflicts are known to be
-    as the previous settle left them.
+
+def _time(view: ResourcePlanView, entry: TimeEntry) -> bool:
+    """Apply a time entry revision of this resource; only approved billable hours count as actuals."""
+    kept = view.actual(entry.entry_id)
+    if kept is not None and entry.revision <= kept.revision:
+        _count(view, time_revisions=1)
+        return False
+    actual = ActualTime.of(entry)
+    if view.aggregate.exact:
+        sums = Sums()
+        for old, sign in ((kept, -1), (actual, 1)):
+            if old is not None and old.approved and old.billable:
+                period = period_of(old.work_date)
+                month = view.month(period)
+                view.put_month(
+                    period, month.model_copy(update={"billable": sums.move(month.billable, old.hours, sign)})
+                )
+        if not sums.exact:
+            view.update(exact=False)
+    view.put_actual(entry.entry_id, actual)
+    view.touch(period_of(a.work_date) for a in (kept, actual) if a is not None)
+    return True
+
+
+def _assignment(view: ResourcePlanView, assignment: ResourceAssignment, ctx: ForecastContext) -> bool:
+    """Apply an assignment revision: a newer one replaces the kept one; an older or equal one is counted."""
+    kept = view.assignment(assignment.assignment_id)
+    if kept is not None and assignment.revision <= kept.revision:
+        _count(view, assignment_revisions=1)
+        return False
+    _ensure(view, ctx)
+    if kept is not None:
+        _unplan(view, kept)
+    if assignment.status != AssignmentStatus.CANCELLED:
+        _plan(view, assignment, ctx.calendar)
+        if assignment.region != view.aggregate.region:
+            # Gross capacity follows the region: every month's figures and conflicts may move.
+            view.update(region=assignment.region)
+            view.touch_all()
+    view.put_assignment(assignment)
+    for span in (kept, assignment):
+        if span is not None:
+            view.touch(periods(period_of(span.start_date), period_of(span.end_date)))
+    return True
+
+
+def recount(view: ResourcePlanView, ctx: ForecastContext) -> None:
+    """Figure every month's assigned hours (in ctx's calendar) and billable time afresh from the facts."""
+    for period, month in view.months().items():
+        view.put_month(period, month.model_copy(update={"assigned": {}, "billable": None}))
+    for assignment in view.assignments():
+        if assignment.status != AssignmentStatus.CANCELLED:
+            _plan(view, assignment, ctx.calendar)
+    sums = Sums()
+    for _, actual in view.actuals():
+        if actual.approved and actual.billable:
+            period = period_of(actual.work_date)
+            month = view.month(period)
+            billable = sums.move(month.billable, actual.hours, 1)
+            view.put_month(period, month.model_copy(update={"billable": billable}))
+    view.update(calendar=config_digest(ctx.calendar), exact=sums.exact)
+    view.touch_all()
+
+
+def _ensure(view: ResourcePlanView, ctx: ForecastContext) -> None:
+    """Figure the months afresh if they are in another calendar than ctx's or a running sum was rounded.
+
+    Reads every assignment and entry: only after a calendar change or a rounded sum (or a migration).
     """
-    if not derived.exact:
-        # A rounded running total may differ from the rules' sum: recount this time, in full.
-        billable, exact = _billable_counts(plan.actuals.values(), exact=True)
-        derived, touched = derived._replace(billable=billable, exact=exact), None
-    planned = _planned(plan, derived, touched)
-    if touched is None or derived.found is None:
-        months = sorted(set(planned) | set(derived.billable))
-        previous: Mapping[str, ForecastValue] = plan.emitted
-        found: Mapping[str, Issue] = _conflicts(plan, ctx, planned)
-    else:
-        months = sorted(touched)
-        keys = (key_of(SubjectType.RESOURCE, plan.resource_id, p, m) for p in months for m in METRICS)
-        previous = {k: plan.emitted[k] for k in keys if k in plan.emitted}
-        found = derived.found
-    values = zero_removed(_values(plan, ctx, planned, derived, months), previous, frozenset(), frozenset())
-    deltas = diff(plan.emitted, values, ctx.threshold, as_of, (cause.event_id,))
-    conflicts, exceptions = reconcile(plan.conflicts, found, cause, as_of)
-    updated = plan.model_copy(update={"emitted": remember(plan.emitted, deltas), "conflicts": conflicts})
-    _MEMO.put(updated, derived._replace(calendar=ctx.calendar, threshold=ctx.threshold, found=found))
-    return Step(updated, deltas, exceptions)
+    if view.aggregate.calendar != config_digest(ctx.calendar) or not view.aggregate.exact:
+        recount(view, ctx)
 
 
-def _unchanged(plan: ResourcePlan, updated: ResourcePlan) -> Step[ResourcePlan]:
-    """Return a step that changes only counters: what was derived from `plan` still holds."""
-    derived = _MEMO.get(plan)
-    if derived is not None:
-        _MEMO.put(updated, derived)
-    return Step(updated, (), ())
-
-
-def _derived(plan: ResourcePlan, ctx: ForecastContext) -> tuple[_Derived, bool]:
-    """Return the plan's figures in ctx's calendar, and whether its last settle ran on them with ctx."""
-    kept = _MEMO.get(plan)
-    if (
-        kept is not None
-        and (kept.calendar is ctx.calendar or kept.calendar == ctx.calendar)
-        and kept.threshold == ctx.threshold
-    ):
-        return kept, kept.found is not None
-    months: dict[str, Mapping[str, Decimal]] = {}
-    for assignment in plan.assignments.values():
-        if assignment.status != AssignmentStatus.CANCELLED and (
-            hours := _months_of(assignment, ctx.calendar)
-        ):
-            months[assignment.assignment_id] = hours
-    billable, exact = _billable_counts(plan.actuals.values(), exact=True)
-    return _Derived(ctx.calendar, ctx.threshold, months, billable, None, exact), False
-
-
-def _months_of(assignment: ResourceAssignment, calendar: CapacityCalendar) -> dict[str, Decimal]:
-    """Return an assignment's exact assigned hours per month, leaving out months with none."""
-    months: dict[str, Decimal] = {}
+def _plan(view: ResourcePlanView, assignment: ResourceAssignment, calendar: CapacityCalendar) -> None:
+    """Add an assignment's exact hours to every month of its span that has some."""
     for period in periods(period_of(assignment.start_date), period_of(assignment.end_date)):
         hours = assigned_hours(assignment, calendar, *month_bounds(period))
         if hours > 0:
-            months[period] = hours
-    return months
+            month = view.month(period)
+            assigned = dict(sorted({**month.assigned, assignment.assignment_id: hours}.items()))
+            view.put_month(period, month.model_copy(update={"assigned": assigned}))
 
 
-def _planned(plan: ResourcePlan, derived: _Derived, only: frozenset[str] | None = None) -> _Plan:
-    """Return the exact assigned hours per month and assignment (in `only`'s months when given).
-
-    Assignments come in the plan's order, so each month adds them up in the order it always did.
-    """
-    planned: _Plan = defaultdict(dict)
-    for assignment_id in plan.assignments:
-        for period, hours in derived.months.get(assignment_id, {}).items():
-            if only is None or period in only:
-                planned[period][assignment_id] = hours
-    return planned
+def _unplan(view: ResourcePlanView, assignment: ResourceAssignment) -> None:
+    """Take an assignment's hours out of the months of its span."""
+    for period in periods(period_of(assignment.start_date), period_of(assignment.end_date)):
+        month = view.month(period)
+        if assignment.assignment_id in month.assigned:
+            assigned = {k: v for k, v in month.assigned.items() if k != assignment.assignment_id}
+            view.put_month(period, month.model_copy(update={"assigned": assigned}))
 
 
-def _billable_counts(
-    actuals: Iterable[ActualTime], *, exact: bool
-) -> tuple[dict[str, tuple[int, Decimal]], bool]:
-    """Return approved billable entries and hours per month, and whether no sum was rounded."""
-    sums = Sums()
-    counts: dict[str, tuple[int, Decimal]] = {}
-    for actual in actuals:
-        if actual.approved and actual.billable:
-            _count(counts, period_of(actual.work_date), 1, actual.hours, sums)
-    return counts, exact and sums.exact
-
-
-def _count(
-    counts: dict[str, tuple[int, Decimal]], period: str, sign: int, hours: Decimal, sums: Sums
-) -> None:
-    """Add (sign 1) or take back (sign -1) one entry's hours in a month; a month with none is dropped."""
-    n, total = counts.get(period, (0, Decimal(0)))
-    n, total = n + sign, sums.add(total, hours) if sign > 0 else sums.sub(total, hours)
-    if n:
-        counts[period] = (n, total)
-    else:
-        counts.pop(period, None)
-
-
-def _conflicts(plan: ResourcePlan, ctx: ForecastContext, planned: _Plan) -> dict[str, Issue]:
-    """Return one CAPACITY_CONFLICT per month whose assigned hours exceed the gross capacity."""
-    issues: dict[str, Issue] = {}
-    for period, by_assignment in sorted(planned.items()):
-        assigned = sum(by_assignment.values(), Decimal(0))
-        capacity = ctx.calendar.gross_capacity(plan.region, period)
-        if assigned <= capacity:
-            continue
-        ids = sorted(by_assignment)
-        involved = [plan.assignments[i] for i in ids]
-        exc_id = exception_id(ExceptionReason.CAPACITY_CONFLICT, plan.resource_id, period)
-        percent = utilization(assigned, capacity)
-        issues[exc_id] = Issue(
-            exception_id=exc_id,
-            reason=ExceptionReason.CAPACITY_CONFLICT,
-            message=(
-                f"{plan.resource_id} is planned {to_cents(assigned)} h in {period}, over a gross capacity of "
-                f"{to_cents(capacity)} h, by assignments {', '.join(ids)}"
-            ),
-            resource_id=plan.resource_id,
-            source_event_ids=tuple(a.event_id for a in involved),
-            details={
-                "period": period,
-                "assignments": ",".join(ids),
-                "projects": ",".join(sorted({a.project_id for a in involved})),
-                "assigned_hours": str(to_cents(assigned)),
-                "gross_capacity": str(to_cents(capacity)),
-                "planned_utilization": "" if percent is None else str(percent),
-            },
+def _count(view: ResourcePlanView, **counted: int) -> None:
+    """Count events ignored as stale."""
+    ignored = view.aggregate.ignored
+    view.update(
+        ignored=Ignored.model_validate(
+            {name: getattr(ignored, name) + counted.get(name, 0) for name in Ignored.model_fields}
         )
-    return issues
+    )

@@ -6,12 +6,14 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.forecast.calendar import Period
 from domain.records.common import Envelope, NonEmpty, Value
 from domain.records.forecast import ForecastDelta, SubjectType
+from domain.records.ops import BusinessException
 
 HOURS = "HOURS"
 PERCENT = "PERCENT"
@@ -35,6 +37,13 @@ class ForecastValue(BaseModel):
     def key(self) -> str:
         """Return the snapshot key "subject_type:subject_id:period:metric"."""
         return key_of(self.subject_type, self.subject_id, self.period, self.metric)
+
+
+class Settled(NamedTuple):
+    """What settling a batch emits: the deltas and the exceptions."""
+
+    deltas: tuple[ForecastDelta, ...]
+    exceptions: tuple[BusinessException, ...]
 
 
 # Keyed by `ForecastValue.key`, the key of the compacted snapshot topic.

@@ -7,19 +7,17 @@ from decimal import Decimal
 
 from domain.exceptions import exception_id, raised
 from domain.ledger import ids
-from domain.ledger.decision import Context, Decision
+from domain.ledger.decision import NOTHING, Context, Emitted
 from domain.ledger.emit import command, issued
 from domain.ledger.holds import cap_raised, release_holds
-from domain.ledger.state import ProjectLedger
+from domain.ledger.view import LedgerView
 from domain.records.common import SourceRef
 from domain.records.erp import BillingCommand, BillingCommandType, BillingSchedule, ScheduledMilestone
 from domain.records.ops import ExceptionReason
 from domain.records.psa import ContractApprovalStatus, ProjectContract
 
 
-def on_contract(
-    ledger: ProjectLedger, contract: ProjectContract, source: SourceRef, ctx: Context
-) -> Decision:
+def on_contract(ledger: LedgerView, contract: ProjectContract, source: SourceRef, ctx: Context) -> Emitted:
     """Apply one contract version.
 
     A version not newer than the current approved one is ignored and counted, whatever its approval state.
@@ -31,12 +29,10 @@ def on_contract(
     """
     current = ledger.contract
     if current is not None and contract.contract_version <= current.contract_version:
-        ignored = ledger.ignored.model_copy(
-            update={"contract_versions": ledger.ignored.contract_versions + 1}
-        )
-        return Decision(ledger=ledger.model_copy(update={"ignored": ignored}))
+        ledger.count_ignored(contract_versions=1)
+        return NOTHING
     if contract.approval_status is not ContractApprovalStatus.APPROVED:
-        return Decision(ledger=ledger)
+        return NOTHING
     if current is not None and contract.currency != current.currency:
         failed = f"currency changes from {current.currency} to {contract.currency}"
         refusal = raised(
@@ -50,18 +46,16 @@ def on_contract(
             contract.project_id,
             details={"failed_checks": "currency_unchanged", "currency_unchanged": failed},
         )
-        return Decision(ledger=ledger, exceptions=(refusal,))
-    decision = Decision(ledger=ledger.model_copy(update={"contract": contract}))
+        return Emitted(exceptions=(refusal,))
+    ledger.set_contract(contract)
+    emitted = NOTHING
     if current is None or _schedule_changed(current, contract):
         update = _schedule_update(contract, source)
-        commands = {**ledger.commands, update.command_id: issued(update)}
-        decision = Decision(
-            ledger=decision.ledger.model_copy(update={"commands": commands}), commands=(update,)
-        )
+        ledger.put_command(update.command_id, issued(update))
+        emitted = Emitted(commands=(update,))
     if current is not None and cap_raised(current, contract):
-        closed = ctx.closed_periods
-        decision = decision.then(release_holds(decision.ledger, contract.envelope, source, closed))
-    return decision
+        emitted = emitted.then(release_holds(ledger, contract.envelope, source, ctx.closed_periods))
+    return emitted
 
 
 def _schedule_changed(old: ProjectContract, new: ProjectContract) -> bool:

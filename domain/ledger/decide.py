@@ -3,61 +3,74 @@
 from __future__ import annotations
 
 from domain.ledger.contracts import on_contract
-from domain.ledger.decision import Context, Decision, Inbound, InboundRecord
+from domain.ledger.decision import Context, Decision, Emitted, Inbound, InboundRecord
 from domain.ledger.feedback import on_status
 from domain.ledger.milestones import on_milestone
 from domain.ledger.parking import overdue
 from domain.ledger.replay_corrections import on_correction
-from domain.ledger.state import ProjectLedger
+from domain.ledger.state import Kind, ProjectTotals
 from domain.ledger.time_entries import on_time_entry
+from domain.ledger.view import LedgerView
 from domain.records.common import SourceRef
 from domain.records.erp import BillingCommand, BillingStatus
-from domain.records.ops import SourceRecord
+from domain.records.ops import BusinessException, SourceRecord
 from domain.records.psa import MilestoneEvent, ProjectContract, TimeEntry
 from domain.redrive import Redrive, settle
+from domain.state import EMPTY, StateReader
 
 
-def decide(ledger: ProjectLedger | None, inbound: Inbound, ctx: Context) -> Decision:
-    """Apply one source event to its project's ledger (None for a project never seen).
+def decide(ledger: StateReader | None, inbound: Inbound, ctx: Context) -> Decision:
+    """Apply one source event to its project's ledger (the items `ledger` reads; none for a new project).
 
     Emitted records depend only on the ledger and the event: ids are derived from business identity or
     source coordinates and every envelope is timed at its source event, so a re-run emits the same bytes.
     The first approved contract also processes the events parked before it; parked items older than the
-    park limit are reported on the way (see `expire_parked`).
+    park limit are reported on the way (see `expire_parked`). Only the items the event concerns are read.
     """
     record = inbound.record
-    before = ProjectLedger(project_id=record.project_id) if ledger is None else ledger
-    if before.project_id != record.project_id:
-        raise ValueError(f"event for project {record.project_id} given the ledger of {before.project_id}")
-    decision = _dispatch(before, record, inbound.source, ctx)
-    if before.contract is None and decision.ledger.contract is not None and decision.ledger.parked:
-        decision = _release_parked(decision, ctx)
-    reported = Decision(ledger=decision.ledger, exceptions=overdue(decision.ledger, ctx))
+    view = LedgerView(record.project_id, EMPTY if ledger is None else ledger)
+    given = view.owner
+    if given != record.project_id:
+        raise ValueError(f"event for project {record.project_id} given the ledger of {given}")
+    had_contract = view.contract is not None
+    emitted = _dispatch(view, record, inbound.source, ctx)
+    if not had_contract and view.contract is not None and view.parked_count:
+        emitted = emitted.then(_release_parked(view, ctx))
     redrive = inbound.redrive
-    decided = _once(before, decision.then(reported), again=None if redrive is None else redrive.exception_id)
-    return decided if redrive is None else _settle(decided, inbound, redrive)
+    again = None if redrive is None else redrive.exception_id
+    emitted = emitted.then(Emitted(exceptions=overdue(view, ctx, again)))
+    exceptions = _once(view, emitted.exceptions, again)
+    if redrive is not None:
+        exceptions = _settle(view, exceptions, inbound, redrive)
+    return Decision(commands=emitted.commands, exceptions=exceptions, changes=view.changes())
 
 
-def expire_parked(ledger: ProjectLedger, ctx: Context) -> Decision:
+def expire_parked(ledger: StateReader, ctx: Context) -> Decision:
     """Raise UNKNOWN_PROJECT for each item parked longer than ctx.park_limit, once per item."""
-    return _once(ledger, Decision(ledger=ledger, exceptions=overdue(ledger, ctx)))
+    totals = ledger.get(Kind.TOTALS, "")
+    if not isinstance(totals, ProjectTotals) or not totals.parked:
+        return Decision()
+    view = LedgerView(totals.project_id, ledger)
+    exceptions = _once(view, overdue(view, ctx))
+    return Decision(exceptions=exceptions, changes=view.changes())
 
 
-def _settle(decision: Decision, inbound: Inbound, redrive: Redrive) -> Decision:
+def _settle(
+    view: LedgerView, exceptions: tuple[BusinessException, ...], inbound: Inbound, redrive: Redrive
+) -> tuple[BusinessException, ...]:
     """Say how the redrive of an exception ended: resolved, or raised again (see domain.redrive)."""
     record, source = inbound.record, inbound.source
-    settled = settle(
+    return settle(
         redrive,
-        decision.exceptions,
-        parked=any(p.record.event_id == record.event_id for p in decision.ledger.parked),
+        exceptions,
+        parked=view.is_parked(record.event_id),
         at=SourceRecord(topic=source.topic, partition=source.partition, offset=source.offset),
         occurred_at=record.occurred_at,
         project_id=record.project_id,
     )
-    return decision.model_copy(update={"exceptions": settled})
 
 
-def _dispatch(ledger: ProjectLedger, record: InboundRecord, source: SourceRef, ctx: Context) -> Decision:
+def _dispatch(ledger: LedgerView, record: InboundRecord, source: SourceRef, ctx: Context) -> Emitted:
     match record:
         case ProjectContract():
             return on_contract(ledger, record, source, ctx)
@@ -71,24 +84,25 @@ def _dispatch(ledger: ProjectLedger, record: InboundRecord, source: SourceRef, c
             return on_correction(ledger, record, source, ctx)
 
 
-def _release_parked(decision: Decision, ctx: Context) -> Decision:
+def _release_parked(ledger: LedgerView, ctx: Context) -> Emitted:
     """Process parked events in arrival order, as if they had arrived just after the contract."""
-    parked = decision.ledger.parked
-    decision = decision.then(Decision(ledger=decision.ledger.model_copy(update={"parked": ()})))
-    for item in parked:
-        decision = decision.then(_dispatch(decision.ledger, item.record, item.source, ctx))
-    return decision
+    emitted = Emitted()
+    for item in ledger.unpark_all():
+        emitted = emitted.then(_dispatch(ledger, item.record, item.source, ctx))
+    return emitted
 
 
-def _once(before: ProjectLedger, decision: Decision, again: str | None = None) -> Decision:
+def _once(
+    ledger: LedgerView, exceptions: tuple[BusinessException, ...], again: str | None = None
+) -> tuple[BusinessException, ...]:
     """Drop exceptions already raised for this project (but `again`, being re-driven); remember new ones."""
-    seen = set(before.raised) - {again}
     fresh = []
-    for exc in decision.exceptions:
-        if exc.exception_id not in seen:
-            seen.add(exc.exception_id)
-            fresh.append(exc)
-    raised = (*before.raised, *(e.exception_id for e in fresh))
-    return decision.model_copy(
-        update={"ledger": decision.ledger.model_copy(update={"raised": raised}), "exceptions": tuple(fresh)}
-    )
+    seen: set[str] = set()
+    for exc in exceptions:
+        exc_id = exc.exception_id
+        if exc_id in seen or (exc_id != again and ledger.was_raised(exc_id)):
+            continue
+        seen.add(exc_id)
+        ledger.mark_raised(exc_id)
+        fresh.append(exc)
+    return tuple(fresh)

@@ -1,17 +1,20 @@
-"""What `decide` takes and returns: the context, one inbound event, the decision."""
+"""What `decide` takes and returns: the context, one inbound event, what a rule emits, the decision."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from pydantic import AwareDatetime, field_validator, model_validator
 
-from domain.ledger.state import Period, ProjectLedger, State
+from domain.ledger.state import Period, State
 from domain.records.common import SourceRef
 from domain.records.erp import BillingCommand, BillingStatus
 from domain.records.ops import BusinessException
 from domain.records.psa import MilestoneEvent, ProjectContract, TimeEntry
 from domain.redrive import Redrive
+from domain.state import Change
 
 
 class Context(State):
@@ -50,17 +53,24 @@ class Inbound(State):
         return self
 
 
-class Decision(State):
-    """The new ledger and what to emit, in order."""
+class Emitted(NamedTuple):
+    """What a rule emits, in order; its changes to the ledger are staged on the view it was given."""
 
-    ledger: ProjectLedger
     commands: tuple[BillingCommand, ...] = ()
     exceptions: tuple[BusinessException, ...] = ()
 
-    def then(self, later: Decision) -> Decision:
-        """Return this decision followed by a later one taken on its ledger."""
-        return Decision(
-            ledger=later.ledger,
-            commands=self.commands + later.commands,
-            exceptions=self.exceptions + later.exceptions,
-        )
+    def then(self, later: Emitted) -> Emitted:
+        """Return these records followed by a later rule's."""
+        return Emitted(self.commands + later.commands, self.exceptions + later.exceptions)
+
+
+NOTHING = Emitted()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What one event does to its project: the records to emit, in order, and the items to write."""
+
+    commands: tuple[BillingCommand, ...] = ()
+    exceptions: tuple[BusinessException, ...] = ()
+    changes: tuple[Change, ...] = ()

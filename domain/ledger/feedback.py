@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from domain.exceptions import exception_id, raised
-from domain.ledger.decision import Context, Decision
-from domain.ledger.state import CommandState, CommandStatus, ProjectLedger
+from domain.ledger.decision import NOTHING, Context, Emitted
+from domain.ledger.state import CommandState, CommandStatus
+from domain.ledger.view import LedgerView
 from domain.records.common import SourceRef
 from domain.records.erp import BillingStatus, BillingStatusCode
 from domain.records.ops import BusinessException, ExceptionReason
@@ -20,7 +21,7 @@ _RANK = {
 }
 
 
-def on_status(ledger: ProjectLedger, status: BillingStatus, source: SourceRef, ctx: Context) -> Decision:
+def on_status(ledger: LedgerView, status: BillingStatus, source: SourceRef, ctx: Context) -> Emitted:
     """Apply ERP feedback on one command.
 
     A status for a command this project never issued raises UNKNOWN_COMMAND (once per command and status).
@@ -28,29 +29,28 @@ def on_status(ledger: ProjectLedger, status: BillingStatus, source: SourceRef, c
     ignored. REJECTED raises ERP_REJECTED with the command and its source events. INVOICED with an amount
     other than the command's raises VALIDATION_FAILED (invoiced_amount); the figures keep the command's.
     """
-    cmd = ledger.commands.get(status.command_id)
+    cmd = ledger.command(status.command_id)
     if cmd is None:
-        return Decision(ledger=ledger, exceptions=(_unknown_command(ledger, status, source),))
+        return Emitted(exceptions=(_unknown_command(ledger, status, source),))
     if status.status is BillingStatusCode.UNKNOWN:
-        return Decision(ledger=ledger)
+        return NOTHING
     new = CommandStatus(status.status.value)
     if _RANK[new] <= _RANK[cmd.status]:
-        return Decision(ledger=ledger)
-    commands = {**ledger.commands, status.command_id: cmd.model_copy(update={"status": new})}
-    updated = ledger.model_copy(update={"commands": commands})
+        return NOTHING
+    ledger.put_command(status.command_id, cmd.model_copy(update={"status": new}))
     exceptions: tuple[BusinessException, ...] = ()
     if new is CommandStatus.REJECTED:
         exceptions = (_rejected(ledger, cmd, status, source),)
     elif new is CommandStatus.INVOICED and status.amount is not None and status.amount != cmd.amount:
         exceptions = (_amount_mismatch(ledger, cmd, status, source),)
-    return Decision(ledger=updated, exceptions=exceptions)
+    return Emitted(exceptions=exceptions)
 
 
-def _currency(ledger: ProjectLedger) -> str | None:
+def _currency(ledger: LedgerView) -> str | None:
     return None if ledger.contract is None else ledger.contract.currency
 
 
-def _unknown_command(ledger: ProjectLedger, status: BillingStatus, source: SourceRef) -> BusinessException:
+def _unknown_command(ledger: LedgerView, status: BillingStatus, source: SourceRef) -> BusinessException:
     return raised(
         exception_id(ExceptionReason.UNKNOWN_COMMAND, status.command_id, status.status.value),
         ExceptionReason.UNKNOWN_COMMAND,
@@ -65,7 +65,7 @@ def _unknown_command(ledger: ProjectLedger, status: BillingStatus, source: Sourc
 
 
 def _rejected(
-    ledger: ProjectLedger, cmd: CommandState, status: BillingStatus, source: SourceRef
+    ledger: LedgerView, cmd: CommandState, status: BillingStatus, source: SourceRef
 ) -> BusinessException:
     reason = status.reason or "no reason given"
     return raised(
@@ -88,7 +88,7 @@ def _rejected(
 
 
 def _amount_mismatch(
-    ledger: ProjectLedger, cmd: CommandState, status: BillingStatus, source: SourceRef
+    ledger: LedgerView, cmd: CommandState, status: BillingStatus, source: SourceRef
 ) -> BusinessException:
     return raised(
         exception_id(ExceptionReason.VALIDATION_FAILED, status.command_id, status.status.value),

@@ -6,21 +6,22 @@ from collections.abc import Set
 from decimal import Decimal
 
 from domain.ledger import ids
-from domain.ledger.decision import Decision
+from domain.ledger.decision import NOTHING, Emitted
 from domain.ledger.emit import command, issued
-from domain.ledger.state import ZERO, Charge, EntryState, ProjectLedger, Work
+from domain.ledger.state import ZERO, Charge, EntryState, Work
+from domain.ledger.view import LedgerView
 from domain.records.common import Envelope, SourceRef
 from domain.records.erp import BillingCommand, BillingCommandType, BillingLine
 from domain.records.psa import ProjectContract, ProjectStatus
 
 
-def exposure(ledger: ProjectLedger) -> Decimal:
+def exposure(ledger: LedgerView) -> Decimal:
     """Return the net amount of live time charges, which is what the cap limits.
 
     Every charge issued counts, whether the ERP still has it pending, invoiced it or rejected it (a rejected
     command is fixed and re-driven under the same id, so its amount stays committed).
     """
-    return sum((c.line.amount for e in ledger.entries.values() for c in e.charges), ZERO)
+    return ledger.exposure
 
 
 def split(amount: Decimal, cap: Decimal | None, committed: Decimal) -> tuple[Decimal, Decimal]:
@@ -38,22 +39,21 @@ def cap_raised(old: ProjectContract, new: ProjectContract) -> bool:
     return new.not_to_exceed is None or new.not_to_exceed > old.not_to_exceed
 
 
-def release_holds(ledger: ProjectLedger, cause: Envelope, source: SourceRef, closed: Set[str]) -> Decision:
+def release_holds(ledger: LedgerView, cause: Envelope, source: SourceRef, closed: Set[str]) -> Emitted:
     """Post held amounts as new charges, up to the ledger contract's cap, oldest work date first.
 
     Each release is a POST_TIME_CHARGE with its own id (the entry's charge id suffixed with the contract
     version) and one line at the original rate with 0.00 hours, since the hours were charged on the capped
-    line. Nothing is released on a project that is not ACTIVE or for work in a closed period.
+    line. Nothing is released on a project that is not ACTIVE or for work in a closed period. Only the
+    entries that hold something are read (the held index), in the order they are released.
     """
     contract = ledger.contract
     if contract is None or contract.project_status is not ProjectStatus.ACTIVE:
-        return Decision(ledger=ledger)
+        return NOTHING
     cap = contract.not_to_exceed
     room = None if cap is None else cap - exposure(ledger)
-    entries = dict(ledger.entries)
     commands: list[BillingCommand] = []
-    # Sorted, not storage order, so the same ledger always releases the same way.
-    for entry_id, state in sorted(ledger.entries.items(), key=_work_order):
+    for entry_id, state in list(ledger.held_entries()):
         if state.held <= 0 or state.work is None or state.rate is None:
             continue
         if ids.period_of(state.work.work_date) in closed:
@@ -65,26 +65,21 @@ def release_holds(ledger: ProjectLedger, cause: Envelope, source: SourceRef, clo
             contract, entry_id, state, state.work, state.rate, amount, cause, (state.source, source)
         )
         commands.append(cmd)
-        entries[entry_id] = state.model_copy(
-            update={
-                "held": state.held - amount,
-                "charges": (
-                    *state.charges,
-                    Charge(command_id=cmd.command_id, line=cmd.lines[0], lineage=cmd.lineage),
-                ),
-            }
+        ledger.put_command(cmd.command_id, issued(cmd))
+        ledger.put_entry(
+            entry_id,
+            state.model_copy(
+                update={
+                    "held": state.held - amount,
+                    "charges": (
+                        *state.charges,
+                        Charge(command_id=cmd.command_id, line=cmd.lines[0], lineage=cmd.lineage),
+                    ),
+                }
+            ),
         )
         room = None if room is None else room - amount
-    issued_now = {c.command_id: issued(c) for c in commands}
-    return Decision(
-        ledger=ledger.model_copy(update={"entries": entries, "commands": {**ledger.commands, **issued_now}}),
-        commands=tuple(commands),
-    )
-
-
-def _work_order(item: tuple[str, EntryState]) -> tuple[str, str]:
-    entry_id, state = item
-    return ("" if state.work is None else state.work.work_date.isoformat(), entry_id)
+    return Emitted(commands=tuple(commands))
 
 
 def _release(

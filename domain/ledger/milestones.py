@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from domain.exceptions import at_source, exception_id, raised
 from domain.ledger import ids
-from domain.ledger.decision import Context, Decision
+from domain.ledger.decision import NOTHING, Context, Emitted
 from domain.ledger.emit import command, issued
 from domain.ledger.parking import park
-from domain.ledger.state import MilestoneState, ProjectLedger
+from domain.ledger.state import MilestoneState
+from domain.ledger.view import LedgerView
 from domain.records.common import SourceRef
 from domain.records.erp import BillingCommandType, BillingLine
 from domain.records.ops import BusinessException, ExceptionReason
 from domain.records.psa import MilestoneEvent, MilestoneStatus, ProjectContract, ProjectStatus
 
 
-def on_milestone(ledger: ProjectLedger, event: MilestoneEvent, source: SourceRef, ctx: Context) -> Decision:
+def on_milestone(ledger: LedgerView, event: MilestoneEvent, source: SourceRef, ctx: Context) -> Emitted:
     """Apply one milestone event.
 
     COMPLETED validates: in_schedule (in the current approved schedule), amount_known (scheduled with an
@@ -28,34 +29,33 @@ def on_milestone(ledger: ProjectLedger, event: MilestoneEvent, source: SourceRef
     contract = ledger.contract
     if contract is None:
         return park(ledger, event, source, ctx)
-    state = ledger.milestones.get(event.milestone_id, MilestoneState())
+    state = ledger.milestone(event.milestone_id) or MilestoneState()
     match event.status:
         case MilestoneStatus.COMPLETED:
             return _completed(ledger, contract, event, source, state)
         case MilestoneStatus.ACCEPTED:
             if state.acceptance is not None or state.command_id is not None:
-                return Decision(ledger=ledger)
+                return NOTHING
             return _bill_when_ready(ledger, contract, event, state.model_copy(update={"acceptance": source}))
         case MilestoneStatus.REJECTED:
             if state.command_id is not None:
-                return Decision(ledger=ledger)
-            return Decision(ledger=_put(ledger, event.milestone_id, MilestoneState()))
+                return NOTHING
+            ledger.put_milestone(event.milestone_id, MilestoneState())
+            return NOTHING
         case _:
             failed = {"status": f"unsupported milestone status {event.status.value}"}
-            return Decision(
-                ledger=ledger, exceptions=(_failure(contract, event, source, failed, by_source=True),)
-            )
+            return Emitted(exceptions=(_failure(contract, event, source, failed, by_source=True),))
 
 
 def _completed(
-    ledger: ProjectLedger,
+    ledger: LedgerView,
     contract: ProjectContract,
     event: MilestoneEvent,
     source: SourceRef,
     state: MilestoneState,
-) -> Decision:
+) -> Emitted:
     if state.completion is not None and state.completion.event_id == event.event_id:
-        return Decision(ledger=ledger)
+        return NOTHING
     scheduled = next((m for m in contract.milestones if m.milestone_id == event.milestone_id), None)
     failed: dict[str, str] = {}
     if scheduled is None:
@@ -67,21 +67,20 @@ def _completed(
     if contract.project_status is not ProjectStatus.ACTIVE:
         failed["project_active"] = f"project is {contract.project_status.value}"
     if failed:
-        return Decision(
-            ledger=ledger, exceptions=(_failure(contract, event, source, failed, by_source=False),)
-        )
+        return Emitted(exceptions=(_failure(contract, event, source, failed, by_source=False),))
     if state.completion is not None or scheduled is None:
-        return Decision(ledger=ledger)
+        return NOTHING
     validated = state.model_copy(update={"completion": source, "amount": scheduled.amount})
     return _bill_when_ready(ledger, contract, event, validated)
 
 
 def _bill_when_ready(
-    ledger: ProjectLedger, contract: ProjectContract, event: MilestoneEvent, state: MilestoneState
-) -> Decision:
+    ledger: LedgerView, contract: ProjectContract, event: MilestoneEvent, state: MilestoneState
+) -> Emitted:
     """Store the milestone; bill it if it is both validated and accepted."""
     if state.completion is None or state.acceptance is None or state.amount is None:
-        return Decision(ledger=_put(ledger, event.milestone_id, state))
+        ledger.put_milestone(event.milestone_id, state)
+        return NOTHING
     line = BillingLine(amount=state.amount, milestone_id=event.milestone_id, source_id=event.milestone_id)
     bill = command(
         ids.milestone_bill_id(contract.project_id, event.milestone_id),
@@ -91,13 +90,9 @@ def _bill_when_ready(
         (state.completion, state.acceptance),
         (line,),
     )
-    billed = _put(ledger, event.milestone_id, state.model_copy(update={"command_id": bill.command_id}))
-    commands = {**ledger.commands, bill.command_id: issued(bill)}
-    return Decision(ledger=billed.model_copy(update={"commands": commands}), commands=(bill,))
-
-
-def _put(ledger: ProjectLedger, milestone_id: str, state: MilestoneState) -> ProjectLedger:
-    return ledger.model_copy(update={"milestones": {**ledger.milestones, milestone_id: state}})
+    ledger.put_milestone(event.milestone_id, state.model_copy(update={"command_id": bill.command_id}))
+    ledger.put_command(bill.command_id, issued(bill))
+    return Emitted(commands=(bill,))
 
 
 def _failure(

@@ -3,34 +3,48 @@
 from __future__ import annotations
 
 from domain.exceptions import at_source, raised
-from domain.ledger.decision import Context, Decision
-from domain.ledger.state import Parked, ProjectLedger
+from domain.ledger.decision import NOTHING, Context, Emitted
+from domain.ledger.state import Parked
+from domain.ledger.view import LedgerView
 from domain.records.common import SourceRef
 from domain.records.ops import BusinessException, ExceptionReason
 from domain.records.psa import MilestoneEvent, TimeEntry
 
 
-def park(
-    ledger: ProjectLedger, record: TimeEntry | MilestoneEvent, source: SourceRef, ctx: Context
-) -> Decision:
+def park(ledger: LedgerView, record: TimeEntry | MilestoneEvent, source: SourceRef, ctx: Context) -> Emitted:
     """Keep an event until the project's first approved contract arrives; a re-sent one is kept once."""
-    if any(p.record.event_id == record.event_id for p in ledger.parked):
-        return Decision(ledger=ledger)
-    parked = Parked(record=record, source=source, parked_at=ctx.now)
-    return Decision(ledger=ledger.model_copy(update={"parked": (*ledger.parked, parked)}))
+    if not ledger.is_parked(record.event_id):
+        ledger.park(Parked(record=record, source=source, parked_at=ctx.now))
+    return NOTHING
 
 
-def overdue(ledger: ProjectLedger, ctx: Context) -> tuple[BusinessException, ...]:
-    """Return an UNKNOWN_PROJECT exception for each item parked longer than the park limit.
+def overdue(ledger: LedgerView, ctx: Context, again: str | None = None) -> tuple[BusinessException, ...]:
+    """Return an UNKNOWN_PROJECT exception for each item parked longer than the park limit, not yet reported.
 
     The exception is identified by the parked event's coordinates and timed at its event time, so it is the
-    same whenever it is noticed; the ledger's `raised` list makes it go out once. The item stays parked.
+    same whenever it is noticed; it goes out once (`again`, an exception being re-driven, goes out anew).
+    The item stays parked. The parked items are read only when the oldest one not yet reported is due (or
+    one is re-driven), so an event costs O(1) otherwise.
     """
-    return tuple(
-        _unknown_project(ledger.project_id, p)
-        for p in ledger.parked
-        if ctx.now - p.parked_at > ctx.park_limit
-    )
+    oldest = ledger.oldest_unreported
+    redriven = again is not None and again.startswith(_UNKNOWN_PROJECT_IDS)
+    if not redriven and (oldest is None or ctx.now - oldest <= ctx.park_limit):
+        return ()
+    due: list[BusinessException] = []
+    waiting = []
+    for parked in ledger.parked():
+        exc = _unknown_project(ledger.project_id, parked)
+        fresh = exc.exception_id == again or not ledger.was_raised(exc.exception_id)
+        if ctx.now - parked.parked_at > ctx.park_limit:
+            if fresh:
+                due.append(exc)
+        elif not ledger.was_raised(exc.exception_id):
+            waiting.append(parked.parked_at)
+    ledger.set_oldest_unreported(min(waiting) if waiting else None)
+    return tuple(due)
+
+
+_UNKNOWN_PROJECT_IDS = f"exc:{ExceptionReason.UNKNOWN_PROJECT.value}:"
 
 
 def _unknown_project(project_id: str, parked: Parked) -> BusinessException:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from typing import Protocol
 
-from domain.ledger.holds import exposure
 from domain.ledger.rates import to_cents
-from domain.ledger.state import ZERO, CommandState, CommandStatus, ProjectLedger, State
+from domain.ledger.state import ZERO, ProjectTotals, State
 from domain.records.common import Hours, Money
 from domain.records.erp import BillingCommandType
 from domain.records.psa import BillingModel, ProjectStatus
@@ -51,8 +50,16 @@ class ProjectFinancials(State):
     ignored_time_revisions: int
 
 
-def financials(ledger: ProjectLedger) -> ProjectFinancials:
-    """Derive a project's figures from its ledger.
+class HasTotals(Protocol):
+    """Anything that holds a project's totals: a ledger view, a ledger in memory."""
+
+    @property
+    def totals(self) -> ProjectTotals:
+        """Return the project's totals."""
+
+
+def financials(ledger: ProjectTotals | HasTotals) -> ProjectFinancials:
+    """Derive a project's figures from its totals.
 
     posted is the net of every charge issued (time charges, reversals, milestone bills); it splits into
     pending (SENT or ACCEPTED), invoiced (INVOICED or PAID: cumulative, so paid is part of it) and rejected,
@@ -61,17 +68,16 @@ def financials(ledger: ProjectLedger) -> ProjectFinancials:
     overrun, then actual cost is the estimate). Percentages are rounded half-even to 0.01 and are None
     when their base is zero. unbilled_wip = recognized - invoiced; margin = recognized - cost.
     """
-    contract = ledger.contract
-    applied = [e.work for e in ledger.entries.values() if e.work is not None]
-    commands = list(ledger.commands.values())
-    cost = sum((e.cost for e in ledger.entries.values()), ZERO)
+    totals = ledger if isinstance(ledger, ProjectTotals) else ledger.totals
+    contract = totals.contract
+    figures = totals.figures
+    cost = figures.cost
     etc = None if contract is None else max(contract.budget_cost - cost, ZERO)
     eac = None if etc is None else cost + etc
-    hours = sum((w.hours for w in applied), ZERO)
-    invoiced = _total(commands, CommandStatus.INVOICED, CommandStatus.PAID)
-    recognized = recognized_revenue(ledger)
+    hours = figures.hours_total
+    recognized = recognized_revenue(totals)
     return ProjectFinancials(
-        project_id=ledger.project_id,
+        project_id=totals.project_id,
         currency=None if contract is None else contract.currency,
         billing_model=None if contract is None else contract.billing_model,
         project_status=None if contract is None else contract.project_status,
@@ -79,16 +85,16 @@ def financials(ledger: ProjectLedger) -> ProjectFinancials:
         contract_value=None if contract is None else contract.contract_value,
         not_to_exceed=None if contract is None else contract.not_to_exceed,
         hours_total=hours,
-        hours_billable=sum((w.hours for w in applied if w.billable), ZERO),
+        hours_billable=figures.hours_billable,
         cost=cost,
-        posted=sum((c.amount for c in commands), ZERO),
-        pending=_total(commands, CommandStatus.SENT, CommandStatus.ACCEPTED),
-        invoiced=invoiced,
-        paid=_total(commands, CommandStatus.PAID),
-        rejected=_total(commands, CommandStatus.REJECTED),
-        held=sum((e.held for e in ledger.entries.values()), ZERO),
+        posted=figures.posted,
+        pending=figures.pending,
+        invoiced=figures.invoiced,
+        paid=figures.paid,
+        rejected=figures.rejected,
+        held=figures.held,
         recognized_revenue=recognized,
-        unbilled_wip=recognized - invoiced,
+        unbilled_wip=recognized - figures.invoiced,
         margin=recognized - cost,
         budget_hours=None if contract is None else contract.budget_hours,
         budget_cost=None if contract is None else contract.budget_cost,
@@ -97,13 +103,13 @@ def financials(ledger: ProjectLedger) -> ProjectFinancials:
         etc_cost=etc,
         eac_cost=eac,
         percent_complete=_pct(cost, eac),
-        parked=len(ledger.parked),
-        ignored_contract_versions=ledger.ignored.contract_versions,
-        ignored_time_revisions=ledger.ignored.time_revisions,
+        parked=totals.parked,
+        ignored_contract_versions=totals.ignored.contract_versions,
+        ignored_time_revisions=totals.ignored.time_revisions,
     )
 
 
-def recognized_revenue(ledger: ProjectLedger) -> Decimal:
+def recognized_revenue(totals: ProjectTotals) -> Decimal:
     """Return revenue recognized to date under the project's billing model.
 
     TIME_AND_MATERIALS: as delivered, the approved billable value charged (net time charges; amounts held
@@ -111,21 +117,17 @@ def recognized_revenue(ledger: ProjectLedger) -> Decimal:
     FIXED_FEE: by percent complete, cost-to-cost (ASC 606 input method): contract value x cost to date /
     EAC cost, capped at the contract value, computed exactly and rounded once, half-even, to the cent.
     """
-    contract = ledger.contract
+    contract = totals.contract
     if contract is None:
         return ZERO
+    figures = totals.figures
     match contract.billing_model:
         case BillingModel.TIME_AND_MATERIALS:
-            return exposure(ledger)
+            return figures.exposure
         case BillingModel.MILESTONE:
-            billed = (
-                c.amount
-                for c in ledger.commands.values()
-                if c.command_type is BillingCommandType.BILL_MILESTONE
-            )
-            return sum(billed, ZERO)
+            return figures.milestones_billed
         case BillingModel.FIXED_FEE:
-            cost = sum((e.cost for e in ledger.entries.values()), ZERO)
+            cost = figures.cost
             return percent_complete_revenue(
                 contract.contract_value, cost, cost + max(contract.budget_cost - cost, ZERO)
             )
@@ -145,10 +147,6 @@ def percent_complete_revenue(contract_value: Decimal, cost_to_date: Decimal, eac
         exact.prec = 60
         share = contract_value * cost_to_date / eac_cost
     return to_cents(min(share, contract_value))
-
-
-def _total(commands: Iterable[CommandState], *statuses: CommandStatus) -> Decimal:
-    return sum((c.amount for c in commands if c.status in statuses), ZERO)
 
 
 def _pct(part: Decimal, whole: Decimal | None) -> Decimal | None:

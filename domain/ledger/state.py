@@ -1,16 +1,20 @@
-"""The per-project ledger: the only state the rules keep between events (stored as JSON)."""
+"""A project's ledger as keyed items: one per entry, command, milestone, parked event and raised exception,
+plus the project's totals (its contract and running figures), so no stored value grows with its history.
+
+Amounts here are plain Decimals: they come from validated wire records (whose types carry the scale
+constraints) and rules that round to cents, and checking them again on every event costs more than the rule.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.records.common import Hours, Money, NonEmpty, Rate, SourceRef
+from domain.records.common import NonEmpty, SourceRef
 from domain.records.erp import BillingCommandType, BillingLine
 from domain.records.psa import MilestoneEvent, ProjectContract, TimeEntry
 
@@ -30,7 +34,7 @@ class Work(State):
     resource_id: str
     role: str
     work_date: date
-    hours: Hours
+    hours: Decimal
     billable: bool
 
 
@@ -52,10 +56,18 @@ class EntryState(State):
     applied_revision: int
     source: SourceRef
     work: Work | None = None
-    rate: Rate | None = None
-    cost: Money = ZERO
+    rate: Decimal | None = None
+    cost: Decimal = ZERO
     charges: tuple[Charge, ...] = ()
-    held: Money = ZERO
+    held: Decimal = ZERO
+
+    @property
+    def exposure(self) -> Decimal:
+        """Return the net amount of the entry's live time charges (what the cap limits)."""
+        total = ZERO
+        for charge in self.charges:
+            total += charge.line.amount
+        return total
 
 
 class MilestoneState(State):
@@ -63,7 +75,7 @@ class MilestoneState(State):
 
     completion: SourceRef | None = None
     acceptance: SourceRef | None = None
-    amount: Money | None = None
+    amount: Decimal | None = None
     command_id: str | None = None
 
 
@@ -81,7 +93,7 @@ class CommandState(State):
     """An issued command as far as ERP feedback and the money figures need it."""
 
     command_type: BillingCommandType
-    amount: Money
+    amount: Decimal
     status: CommandStatus = CommandStatus.SENT
     source_event_ids: tuple[str, ...] = ()
 
@@ -94,6 +106,12 @@ class Parked(State):
     parked_at: AwareDatetime
 
 
+class Mark(State):
+    """An item that only says something is so: an exception was raised, an event is parked, an entry holds."""
+
+    at: str = ""
+
+
 class Ignored(State):
     """Counters of events ignored as stale."""
 
@@ -101,25 +119,60 @@ class Ignored(State):
     time_revisions: int = 0
 
 
-class ProjectLedger(State):
-    """Everything psflow remembers about one project; totals are derived by `financials`."""
+class Figures(State):
+    """The project's running figures, kept up to date item by item (see LedgerView)."""
+
+    hours_total: Decimal = ZERO
+    hours_billable: Decimal = ZERO
+    cost: Decimal = ZERO
+    held: Decimal = ZERO
+    # Net live time charges: what the not-to-exceed cap limits and T&M revenue recognizes.
+    exposure: Decimal = ZERO
+    posted: Decimal = ZERO
+    pending: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    paid: Decimal = ZERO
+    rejected: Decimal = ZERO
+    milestones_billed: Decimal = ZERO
+
+
+class ProjectTotals(State):
+    """The one small item every event of a project reads: its approved terms, figures and counters."""
 
     project_id: NonEmpty
     contract: ProjectContract | None = None
-    entries: Mapping[str, EntryState] = {}
-    milestones: Mapping[str, MilestoneState] = {}
-    commands: Mapping[str, CommandState] = {}
-    parked: tuple[Parked, ...] = ()
-    # Ids of every exception already emitted, so one business problem is raised once however often its
-    # event is re-sent or re-driven.
-    raised: tuple[str, ...] = ()
+    figures: Figures = Figures()
+    # Events parked now, the next parking sequence number, and the oldest parking time not yet reported.
+    parked: int = 0
+    parked_seq: int = 0
+    oldest_unreported: AwareDatetime | None = None
     ignored: Ignored = Ignored()
 
-    @model_validator(mode="before")
-    @classmethod
-    def _without_legacy_closed_periods(cls, data: Any) -> Any:
-        # Ledgers saved before the accounting calendar became the one source of closed periods carry an
-        # always-empty `closed_periods` (nothing ever filled it): read them as they are.
-        if isinstance(data, dict) and "closed_periods" in data:
-            return {k: v for k, v in data.items() if k != "closed_periods"}
-        return data
+
+class Kind(StrEnum):
+    """The kinds of item a project's ledger keeps (the middle part of their keys)."""
+
+    TOTALS = "totals"
+    ENTRY = "entry"
+    COMMAND = "command"
+    MILESTONE = "milestone"
+    # Parked events by arrival sequence, and the ids of the parked events (a re-sent one is parked once).
+    PARKED = "parked"
+    PARKED_EVENT = "parked-event"
+    # Ids of every exception already emitted: one business problem is raised once however often its event
+    # is re-sent or re-driven.
+    RAISED = "raised"
+    # Entries with a held amount, by work date and entry id: the order a raised cap releases them in.
+    HELD = "held"
+
+
+KINDS: dict[str, type[BaseModel]] = {
+    Kind.TOTALS: ProjectTotals,
+    Kind.ENTRY: EntryState,
+    Kind.COMMAND: CommandState,
+    Kind.MILESTONE: MilestoneState,
+    Kind.PARKED: Parked,
+    Kind.PARKED_EVENT: Mark,
+    Kind.RAISED: Mark,
+    Kind.HELD: Mark,
+}

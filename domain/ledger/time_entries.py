@@ -6,19 +6,20 @@ from decimal import Decimal
 
 from domain.exceptions import exception_id, raised
 from domain.ledger import ids
-from domain.ledger.decision import Context, Decision
+from domain.ledger.decision import NOTHING, Context, Emitted
 from domain.ledger.emit import command, issued, negated
 from domain.ledger.holds import exposure, split
 from domain.ledger.parking import park
 from domain.ledger.rates import bill_rate, cost_rate, to_cents
-from domain.ledger.state import ZERO, Charge, EntryState, ProjectLedger, Work
+from domain.ledger.state import ZERO, Charge, EntryState, Work
+from domain.ledger.view import LedgerView
 from domain.records.common import SourceRef
 from domain.records.erp import BillingCommand, BillingCommandType, BillingLine
 from domain.records.ops import BusinessException, ExceptionReason
 from domain.records.psa import BillingModel, ProjectContract, ProjectStatus, TimeApprovalStatus, TimeEntry
 
 
-def on_time_entry(ledger: ProjectLedger, entry: TimeEntry, source: SourceRef, ctx: Context) -> Decision:
+def on_time_entry(ledger: LedgerView, entry: TimeEntry, source: SourceRef, ctx: Context) -> Emitted:
     """Apply one time entry revision to the ledger.
 
     Older revisions than the latest seen are ignored and counted; the same revision again changes nothing
@@ -30,12 +31,12 @@ def on_time_entry(ledger: ProjectLedger, entry: TimeEntry, source: SourceRef, ct
     work date is in a closed period, else VALIDATION_FAILED listing failed checks: project_active (the
     project is ON_HOLD or CLOSED), bill_rate, cost_rate (no rate effective on the work date).
     """
-    prev = ledger.entries.get(entry.entry_id)
+    prev = ledger.entry(entry.entry_id)
     if prev is not None and entry.revision < prev.revision:
-        ignored = ledger.ignored.model_copy(update={"time_revisions": ledger.ignored.time_revisions + 1})
-        return Decision(ledger=ledger.model_copy(update={"ignored": ignored}))
+        ledger.count_ignored(time_revisions=1)
+        return NOTHING
     if prev is not None and entry.revision == prev.applied_revision:
-        return Decision(ledger=ledger)
+        return NOTHING
     contract = ledger.contract
     if contract is None:
         return park(ledger, entry, source, ctx)
@@ -43,18 +44,18 @@ def on_time_entry(ledger: ProjectLedger, entry: TimeEntry, source: SourceRef, ct
     if work == (None if prev is None else prev.work):
         # Nothing that bills changed (only the description, say, or still not approved): note the revision.
         noted = _seen(prev, entry, source).model_copy(update={"applied_revision": entry.revision})
-        return Decision(ledger=_put(ledger, entry.entry_id, noted))
+        ledger.put_entry(entry.entry_id, noted)
+        return NOTHING
     chargeable = (
         work is not None and work.billable and contract.billing_model is BillingModel.TIME_AND_MATERIALS
     )
     rate = bill_rate(contract, entry.resource_id, entry.role, entry.work_date) if chargeable else None
     cost = None if work is None else cost_rate(contract, entry.resource_id, entry.role, entry.work_date)
     missing = {"bill_rate": chargeable and rate is None, "cost_rate": work is not None and cost is None}
-    refusal = _refusal(ledger, contract, entry, work, prev, source, ctx, [k for k, v in missing.items() if v])
+    refusal = _refusal(contract, entry, work, prev, source, ctx, [k for k, v in missing.items() if v])
     if refusal is not None:
-        return Decision(
-            ledger=_put(ledger, entry.entry_id, _seen(prev, entry, source)), exceptions=(refusal,)
-        )
+        ledger.put_entry(entry.entry_id, _seen(prev, entry, source))
+        return Emitted(exceptions=(refusal,))
     return _apply(ledger, contract, entry, prev, source, work, rate, cost)
 
 
@@ -77,12 +78,7 @@ def _work(entry: TimeEntry) -> Work | None:
     )
 
 
-def _put(ledger: ProjectLedger, entry_id: str, state: EntryState) -> ProjectLedger:
-    return ledger.model_copy(update={"entries": {**ledger.entries, entry_id: state}})
-
-
 def _refusal(
-    ledger: ProjectLedger,
     contract: ProjectContract,
     entry: TimeEntry,
     work: Work | None,
@@ -94,8 +90,7 @@ def _refusal(
     """Return why this revision may not change the ledger, or None when it may."""
     name = f"time entry {entry.entry_id} r{entry.revision}"
     touched = [w.work_date for w in (work, None if prev is None else prev.work) if w is not None]
-    closed = ctx.closed_periods
-    periods = sorted({ids.period_of(day) for day in touched} & closed)
+    periods = sorted({ids.period_of(day) for day in touched} & ctx.closed_periods)
     if periods:
         return raised(
             exception_id(ExceptionReason.PERIOD_CLOSED, entry.entry_id, f"r{entry.revision}"),
@@ -128,7 +123,7 @@ def _refusal(
 
 
 def _apply(
-    ledger: ProjectLedger,
+    ledger: LedgerView,
     contract: ProjectContract,
     entry: TimeEntry,
     prev: EntryState | None,
@@ -136,7 +131,7 @@ def _apply(
     work: Work | None,
     rate: Decimal | None,
     cost: Decimal | None,
-) -> Decision:
+) -> Emitted:
     """Reverse the entry's live charges, then charge the new revision up to the cap."""
     live = () if prev is None else prev.charges
     commands = [_reversal(contract, charge, entry, source) for charge in live]
@@ -163,11 +158,10 @@ def _apply(
         charges=charges,
         held=held,
     )
-    issued_now = {c.command_id: issued(c) for c in commands}
-    updated = _put(ledger, entry.entry_id, state).model_copy(
-        update={"commands": {**ledger.commands, **issued_now}}
-    )
-    return Decision(ledger=updated, commands=tuple(commands), exceptions=exceptions)
+    ledger.put_entry(entry.entry_id, state)
+    for cmd in commands:
+        ledger.put_command(cmd.command_id, issued(cmd))
+    return Emitted(commands=tuple(commands), exceptions=exceptions)
 
 
 def _reversal(

@@ -1,18 +1,19 @@
-"""Faust test_context fixtures: the real agent and table on an in-memory store, sends captured."""
+"""Faust test_context fixtures: the real pipeline agent and tables on an in-memory store, sends recorded."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from faust.types import Message
 
 from app.contracts.codec import AvroCodec
-from app.contracts.topics import ERP_BILLING_COMMANDS, OPS_EXCEPTIONS, TopicSpec
+from app.contracts.topics import TopicSpec
 from app.runtime.runtime import Runtime
 from app.runtime.settings import Settings
 from app.worker.assembly import create_app
@@ -63,6 +64,29 @@ class Harness:
         return [self.runtime.codec.decode_any(v) for v in self.sent.get(self.runtime.topic_name(spec), [])]
 
 
+class RecordingSink:
+    """A sink that keeps what the pipeline sends, by topic, and acknowledges it at once."""
+
+    def __init__(self, sent: dict[str, list[Any]]):
+        self.sent = sent
+        self._offsets: dict[str, int] = {}
+
+    async def send(
+        self,
+        cause: tuple[str, int],
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None = None,
+        headers: Any = None,
+    ) -> asyncio.Future[Any]:
+        self.sent.setdefault(topic, []).append(value)
+        offset = self._offsets[topic] = self._offsets.get(topic, -1) + 1
+        acknowledged: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        acknowledged.set_result(SimpleNamespace(offset=offset))
+        return acknowledged
+
+
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     settings = Settings.from_env(
@@ -70,20 +94,8 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     )
     runtime = create_app(settings, AvroCodec.from_directory())
     runtime.app.finalize()
-    agent = runtime.app.agents["project-ledger"]
+    agent = runtime.app.agents["pipeline"]
     harness_sent: dict[str, list[Any]] = {}
-
-    def capture(name: str) -> Callable[..., Awaitable[asyncio.Future[None]]]:
-        async def send(*, key: bytes | None = None, value: bytes, **_: Any) -> asyncio.Future[None]:
-            harness_sent.setdefault(name, []).append(value)
-            acknowledged: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            acknowledged.set_result(None)
-            return acknowledged
-
-        return send
-
-    for spec in (ERP_BILLING_COMMANDS, OPS_EXCEPTIONS):
-        topic = runtime.topic(spec)
-        topic.send = capture(runtime.topic_name(spec))  # type: ignore[method-assign]
+    runtime.sink = RecordingSink(harness_sent)
     async with agent.test_context() as test_agent:
         yield Harness(runtime=runtime, agent=test_agent, sent=harness_sent)

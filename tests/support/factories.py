@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.records.common import Envelope
 from domain.records.psa import (
@@ -93,9 +93,11 @@ def milestone_event(project_id: str = "P-1", **overrides: Any) -> MilestoneEvent
 
 # Ledger factories (domain.ledger): inbound coordinates, context, ERP feedback, period close.
 
-from domain.ledger import Context, Decision, Inbound, ProjectLedger  # noqa: E402
+from domain.ledger import KINDS, Context, Decision, Inbound, MemoryLedger, decide  # noqa: E402
 from domain.records.common import SourceRef  # noqa: E402
 from domain.records.erp import AccountingPeriod, BillingCommand, BillingStatus  # noqa: E402
+from domain.records.ops import BusinessException  # noqa: E402
+from domain.state import MemoryState  # noqa: E402
 
 _TOPICS: dict[type, str] = {
     ProjectContract: "psa.projects",
@@ -150,23 +152,50 @@ def period_closed(period: str, legal_entity: str | None = None) -> AccountingPer
     return AccountingPeriod(envelope=closing, period=period, legal_entity=legal_entity, status="CLOSED")
 
 
+class Played(NamedTuple):
+    """What a sequence of records did to a project: its ledger after them, and everything they emitted."""
+
+    ledger: MemoryLedger
+    commands: tuple[BillingCommand, ...]
+    exceptions: tuple[BusinessException, ...]
+
+
+def through_json(ledger: MemoryLedger) -> MemoryLedger:
+    """Return the ledger as the worker's tables give it back: every item through its JSON, as stored."""
+    items = {
+        (kind, item): KINDS[kind].model_validate_json(value.model_dump_json())
+        for (kind, item), value in ledger.state.items.items()
+    }
+    return MemoryLedger(ledger.project_id, MemoryState(items))
+
+
+def after(ledger: MemoryLedger, decision: Decision) -> MemoryLedger:
+    """Return a copy of a ledger with a decision applied."""
+    return ledger.copy().apply(decision)
+
+
 def play(
     *records: Source | Inbound,
-    ledger: ProjectLedger | None = None,
+    ledger: MemoryLedger | None = None,
     ctx: Context | None = None,
-) -> Decision:
-    """Decide records in order from a ledger (None: a new project) and return everything they emitted."""
-    from domain.ledger import decide
+) -> Played:
+    """Decide records in order from a ledger (None: a new project) and return everything they emitted.
 
-    ctx = context() if ctx is None else ctx
-    total: Decision | None = None
-    for record in records:
-        step = decide(ledger, record if isinstance(record, Inbound) else inbound(record), ctx)
-        total = step if total is None else total.then(step)
-        ledger = step.ledger
-    if total is None:
+    The given ledger is not changed: the result holds a copy with every decision applied.
+    """
+    if not records:
         raise ValueError("play needs at least one record")
-    return total
+    ctx = context() if ctx is None else ctx
+    first = records[0].record if isinstance(records[0], Inbound) else records[0]
+    current = MemoryLedger(first.project_id) if ledger is None else ledger.copy()
+    commands: list[BillingCommand] = []
+    exceptions: list[BusinessException] = []
+    for record in records:
+        step = decide(current, record if isinstance(record, Inbound) else inbound(record), ctx)
+        current.apply(step)
+        commands += step.commands
+        exceptions += step.exceptions
+    return Played(current, tuple(commands), tuple(exceptions))
 
 
 # Forecast factories (domain.forecast): resource assignments.

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.structs import ConsumerRecord, RecordMetadata
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.structs import ConsumerRecord, RecordMetadata, TopicPartition
 
 from app.contracts.codec import AvroCodec
 from app.contracts.topics import TopicNames, TopicSpec
@@ -71,8 +72,6 @@ class KafkaIO:
 
     async def read_to_end(self, spec: TopicSpec) -> list[Any]:
         """Decode every committed record of a topic as it stands now (up to its last stable offset)."""
-        from aiokafka.structs import TopicPartition
-
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, isolation_level="read_committed", enable_auto_commit=False
         )
@@ -90,6 +89,41 @@ class KafkaIO:
                 for part in (await consumer.getmany(timeout_ms=500)).values():
                     records.extend(part)
             return [self.codec.decode_any(r.value) for r in records if r.value is not None]
+        finally:
+            await consumer.stop()
+
+    async def ensure_topic(self, name: str, partitions: int, compacted: bool = False) -> None:
+        """Create a topic outside the catalog (a table's changelog, say) if it does not exist."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await admin.start()
+        try:
+            if name not in await admin.list_topics():
+                configs = {"cleanup.policy": "compact"} if compacted else {}
+                await admin.create_topics([NewTopic(name, partitions, 1, topic_configs=configs)])
+        finally:
+            await admin.close()
+
+    async def latest_values(self, topic: str) -> dict[bytes, bytes | None]:
+        """Return the latest committed value of every key of a topic (None for a tombstone)."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, isolation_level="read_committed", enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            if not tps:
+                await consumer.topics()
+                tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            ends = await consumer.end_offsets(tps)
+            latest: dict[bytes, bytes | None] = {}
+            while any(await consumer.position(tp) < ends[tp] for tp in tps):
+                for part in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in part:
+                        if record.key is not None:
+                            latest[record.key] = record.value
+            return latest
         finally:
             await consumer.stop()
 
@@ -113,9 +147,6 @@ async def wait_until_consumed(
     commit markers take offsets too. So read (read committed) from the group's offsets to the end and
     require that no data record is left there.
     """
-    from aiokafka.admin import AIOKafkaAdminClient
-    from aiokafka.structs import TopicPartition
-
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     probe = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False

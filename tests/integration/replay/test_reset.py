@@ -70,7 +70,8 @@ async def test_reset_is_refused_while_a_worker_runs_and_rebuilds_the_same_state_
     dry = await reset(env, [tmp_path / "w1"], None, False, "ana", "rebuild")
     assert dry.state_dirs and (tmp_path / "w1" / "v1" / "tables").exists()  # a dry run changes nothing
     done = await reset(env, [tmp_path / "w1"], None, True, "ana", "rebuild")
-    ledgers = {k for tp, k in done.tombstones if tp.topic == f"{env.group}-project-ledgers-changelog"}
+    items = f"{env.group}-project-ledger-items-changelog"
+    ledgers = {k.split(b"\x1f")[0] for tp, k in done.tombstones if tp.topic == items}
     assert ledgers == {b"P-ORION", b"P-VEGA"}
     assert not (tmp_path / "w1" / "v1" / "tables").exists()
     again = await reset(env, [tmp_path / "w1"], None, False, "ana", "check")

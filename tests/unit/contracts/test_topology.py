@@ -53,7 +53,7 @@ def test_an_operator_may_replay_only_what_the_psa_and_the_erp_publish() -> None:
 
 
 def test_every_agent_reads_catalog_topics_and_its_inputs_are_co_partitioned() -> None:
-    for agent in topology.AGENTS:
+    for agent in topology.STAGES:
         assert set(agent.inputs) <= set(CATALOG), agent.name
         assert len({spec.partitions for spec in agent.inputs}) == 1, agent.name
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.exceptions import quarantine
-from domain.ledger import Decision, ProjectLedger
+from domain.ledger import MemoryLedger
 from domain.ledger.decision import Inbound
 from domain.records.erp import BillingCommandType
 from domain.records.ops import BusinessException, ExceptionReason, ExceptionState, SourceRecord
 from domain.records.psa import TimeEntry
 from domain.redrive import Redrive, settle
-from tests.support.factories import T0, context, contract, inbound, play, time_entry
+from tests.support.factories import T0, Played, context, contract, inbound, play, time_entry
 
 REDRIVEN_AT = 900  # offset of the re-published copy
 
@@ -24,7 +24,7 @@ def _redriven(entry: TimeEntry, exc_id: str, reason: ExceptionReason) -> Inbound
     return copy.model_copy(update={"redrive": lineage})
 
 
-def _refused_on_hold() -> tuple[Decision, TimeEntry, BusinessException]:
+def _refused_on_hold() -> tuple[Played, TimeEntry, BusinessException]:
     entry = time_entry(entry_id="TE-1")
     refused = play(contract(project_status="ON_HOLD"), entry)
     (exc,) = refused.exceptions
@@ -133,5 +133,5 @@ def test_ledger_state_is_untouched_by_the_settlement_itself() -> None:
     plain = play(entry.model_copy(update={"revision": 1}), ledger=refused.ledger)
     settled = play(_redriven(entry, exc.exception_id, exc.reason), ledger=refused.ledger)
 
-    assert isinstance(settled.ledger, ProjectLedger)
+    assert isinstance(settled.ledger, MemoryLedger)
     assert settled.ledger.entries == plain.ledger.entries

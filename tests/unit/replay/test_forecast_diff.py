@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from domain.forecast import ForecastContext, IntercompanyPolicy, ProjectForecastState
-from domain.forecast.project import on_assignment, on_contract, on_milestone, on_time_actual
+from domain.forecast import ForecastContext, IntercompanyPolicy, MemoryProjectForecast, ProjectForecastView
+from domain.forecast import project as rules
 from domain.records.common import SourceRef
 from domain.records.forecast import ForecastDelta, SubjectType
 from domain.records.psa import BillRate, MilestoneEvent, ProjectContract, ResourceAssignment, TimeEntry
@@ -61,21 +61,25 @@ def history(*records: Record) -> tuple[list[SourceEvent], list[AssignmentEvent]]
     return events, assignments
 
 
-def worker(records: Sequence[Record], ctx: ForecastContext = TODAY) -> list[ForecastDelta]:
-    """Emit what the live project-forecast agent emits for records in this order: every delta, in order."""
-    state = ProjectForecastState(project_id="P-1")
+def worker(
+    records: Sequence[Record], ctx: ForecastContext = TODAY, sizes: Sequence[int] = ()
+) -> list[ForecastDelta]:
+    """Emit what the live project-forecast agent emits for records in this order, in batches of `sizes`
+    records (one record each by default), each settled as of its last record: every delta, in order."""
+    state = MemoryProjectForecast("P-1")
     deltas: list[ForecastDelta] = []
-    for record in records:
-        if isinstance(record, ProjectContract):
-            step = on_contract(state, record, ctx, as_of=record.occurred_at)
-        elif isinstance(record, TimeEntry):
-            step = on_time_actual(state, record, ctx, as_of=record.occurred_at)
-        elif isinstance(record, ResourceAssignment):
-            step = on_assignment(state, record, ctx, as_of=record.occurred_at)
-        else:
-            step = on_milestone(state, record, ctx, as_of=record.occurred_at)
-        state = step.state
-        deltas += step.deltas
+    bounds = list(itertools.accumulate(sizes or [1] * len(records), initial=0))
+    for start, end in itertools.pairwise(bounds):
+        view = ProjectForecastView("P-1", state)
+        chunk = records[start:end]
+        for record in chunk:
+            rules.apply(view, record, ctx)
+        last = chunk[-1]
+        settled = rules.settle(
+            view, ctx, as_of=last.occurred_at, cause=last.envelope, causes=(last.event_id,)
+        )
+        state.apply(view.changes())
+        deltas += settled.deltas
     return deltas
 
 
@@ -255,6 +259,54 @@ def test_the_preview_carries_the_forecast_diff_in_its_hash_counts_and_report(tmp
     assert text.endswith(
         "rpl-1: billing diff is empty; forecast: 7 metric(s) differ (informational, not applied)"
     )
+
+
+def test_a_worker_settling_in_batches_within_months_gives_an_empty_diff_against_its_history() -> None:
+    records = project()
+    events, assignments = history(*records)
+    # February's contract alone, then March's five events in two batches.
+    live = worker(records, sizes=(1, 2, 3))
+
+    diff = forecast_diff("P-1", events, assignments, live, TODAY)
+
+    assert diff.is_empty() and diff.compared > 10
+    assert len(live) < len(worker(records))
+
+
+def test_a_live_batch_over_a_month_turn_leaves_that_months_point_in_time_metrics_missing_live() -> None:
+    records = project()
+    events, assignments = history(*records)
+    # One batch from February's contract to March 2nd: February was never settled live.
+    live = worker(records, sizes=(3, 3))
+
+    diff = forecast_diff("P-1", events, assignments, live, TODAY)
+
+    assert not diff.differing and not diff.live_only
+    # Recomputed as of 20 February: the contract's whole value is backlog (nothing planned, nothing spent).
+    assert [(m.period, m.metric, m.recomputed) for m in diff.missing_live] == [
+        ("2026-02", "backlog", Decimal("100000.00"))
+    ]
+
+
+def test_a_live_value_less_than_the_threshold_from_the_recomputed_one_is_the_same_value() -> None:
+    records = project()
+    events, assignments = history(*records)
+    residue = [d.model_copy(update={"current": d.current + Decimal("0.009")}) for d in worker(records)]
+
+    assert forecast_diff("P-1", events, assignments, residue, TODAY).is_empty()
+    strict = ForecastContext(threshold=Decimal("0.001"))
+    differing = forecast_diff("P-1", events, assignments, residue, strict).differing
+    assert differing and all(m.live is not None and m.recomputed is not None for m in differing)
+    assert all(m.live - m.recomputed == Decimal("0.009") for m in differing if m.live and m.recomputed)
+
+
+def test_a_metric_on_one_side_only_is_the_same_while_its_value_is_under_the_threshold() -> None:
+    records = project()
+    events, assignments = history(*records)
+    live = worker(records)
+    stray = live[0].model_copy(update={"period": "2025-12", "metric": "hours", "current": Decimal("0.00")})
+
+    assert forecast_diff("P-1", events, assignments, [*live, stray], TODAY).is_empty()
 
 
 def test_values_read_back_at_avro_scale_are_shown_in_cents_where_nothing_is_lost() -> None:

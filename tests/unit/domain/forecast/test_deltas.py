@@ -8,12 +8,12 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.forecast import ForecastContext, ForecastValue, ProjectForecastState, diff, snapshot
-from domain.forecast.project import on_contract, on_time_actual, reforecast
+from domain.forecast import ForecastContext, ForecastValue, diff, snapshot
 from domain.forecast.projection import allocate
 from domain.forecast.values import remember
 from domain.records.forecast import SubjectType
 from tests.support.factories import contract, time_entry
+from tests.unit.domain.forecast.steps import feed_project, reforecast
 
 AS_OF = datetime(2026, 4, 1, tzinfo=UTC)
 CENT = Decimal("0.01")
@@ -95,10 +95,10 @@ def test_the_snapshot_is_keyed_by_subject_type_subject_period_and_metric() -> No
 def test_the_same_inputs_fed_again_yield_no_new_delta() -> None:
     ctx = ForecastContext()
     entry = time_entry(work_date=date(2026, 3, 9))
-    first = on_contract(ProjectForecastState(project_id="P-1"), contract(), ctx, as_of=AS_OF)
-    worked = on_time_actual(first.state, entry, ctx, as_of=AS_OF)
-    again = on_time_actual(worked.state, entry, ctx, as_of=AS_OF)
-    same_time = reforecast(again.state, ctx, as_of=AS_OF)
+    first = feed_project([contract()], ctx, AS_OF)
+    worked = feed_project([entry], ctx, AS_OF, first.state)
+    again = feed_project([entry], ctx, AS_OF, worked.state)
+    same_time = reforecast(again.state, ctx, AS_OF)
     assert worked.deltas != ()
     assert again.deltas == ()
     assert same_time.deltas == ()

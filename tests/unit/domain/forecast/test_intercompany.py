@@ -12,16 +12,15 @@ from domain.forecast import (
     FxRates,
     IntercompanyPolicy,
     Markup,
-    ProjectForecastState,
-    Step,
+    MemoryProjectForecast,
     project_forecast,
     snapshot,
 )
-from domain.forecast.project import on_assignment, on_contract, on_time_actual, reforecast
-from domain.records.forecast import ForecastDelta
-from domain.records.ops import BusinessException, ExceptionReason, ExceptionState
+from domain.records.ops import ExceptionReason, ExceptionState
 from domain.records.psa import ProjectContract, ResourceAssignment, TimeEntry
 from tests.support.factories import contract, resource_assignment, time_entry
+from tests.unit.domain.forecast.steps import Step, feed_project
+from tests.unit.domain.forecast.steps import reforecast as settle_alone
 
 AS_OF = datetime(2026, 4, 1, tzinfo=UTC)
 GBP_USD = FxRates(
@@ -36,28 +35,21 @@ FX_MISSING_APRIL = "exc:FX_RATE_MISSING:P-1:GBP:USD:2026-04"
 def feed(
     events: Iterable[ProjectContract | TimeEntry | ResourceAssignment],
     ctx: ForecastContext = CTX,
-    state: ProjectForecastState | None = None,
-) -> Step[ProjectForecastState]:
-    """Apply events in order to the state of P-1 (LE-US, USD, 150/h); return the last state and the output."""
-    current = state or ProjectForecastState(project_id="P-1")
-    deltas: list[ForecastDelta] = []
-    exceptions: list[BusinessException] = []
-    for event in events:
-        if isinstance(event, ProjectContract):
-            step = on_contract(current, event, ctx, as_of=AS_OF)
-        elif isinstance(event, TimeEntry):
-            step = on_time_actual(current, event, ctx, as_of=AS_OF)
-        else:
-            step = on_assignment(current, event, ctx, as_of=AS_OF)
-        current = step.state
-        deltas += step.deltas
-        exceptions += step.exceptions
-    return Step(current, tuple(deltas), tuple(exceptions))
+    state: MemoryProjectForecast | None = None,
+) -> Step:
+    """Apply events in order, one batch each, to P-1 (LE-US, USD, 150/h); return the last state and output."""
+    return feed_project(events, ctx, AS_OF, state)
 
 
-def values(state: ProjectForecastState, ctx: ForecastContext = CTX) -> dict[str, Decimal]:
+def reforecast(state: MemoryProjectForecast, ctx: ForecastContext, *, as_of: datetime) -> Step:
+    """Settle the project with no event (here: once a rate is configured)."""
+    return settle_alone(state, ctx, as_of)
+
+
+def values(state: MemoryProjectForecast, ctx: ForecastContext = CTX) -> dict[str, Decimal]:
     """Return the project's values by "period:metric"."""
-    return {key.split(":", 2)[2]: v for key, v in snapshot(project_forecast(state, AS_OF, ctx)).items()}
+    now = project_forecast(state, state.project_id, AS_OF, ctx)
+    return {key.split(":", 2)[2]: v for key, v in snapshot(now).items()}
 
 
 def uk_consultant(**overrides: object) -> ResourceAssignment:

@@ -8,43 +8,31 @@ from decimal import Decimal
 
 import pytest
 
-from domain.forecast import ForecastContext, ProjectForecastState, Step, project_forecast, snapshot
-from domain.forecast.project import on_assignment, on_contract, on_milestone, on_time_actual, reforecast
-from domain.records.forecast import ForecastDelta
-from domain.records.ops import BusinessException
+from domain.forecast import ForecastContext, MemoryProjectForecast, project_forecast, snapshot
 from domain.records.psa import MilestoneEvent, ProjectContract, ResourceAssignment, TimeEntry
 from tests.support.factories import contract, envelope, milestone_event, resource_assignment, time_entry
+from tests.unit.domain.forecast.steps import Step, feed_project
+from tests.unit.domain.forecast.steps import reforecast as settle_alone
 
 CTX = ForecastContext()
 MID_APRIL = datetime(2026, 4, 16, 10, 0, tzinfo=UTC)
 Event = ProjectContract | TimeEntry | ResourceAssignment | MilestoneEvent
 
 
-def feed(
-    events: Iterable[Event], as_of: datetime, state: ProjectForecastState | None = None
-) -> Step[ProjectForecastState]:
-    """Apply events in order to the state of P-1; return the last state and everything emitted."""
-    current = state or ProjectForecastState(project_id="P-1")
-    deltas: list[ForecastDelta] = []
-    exceptions: list[BusinessException] = []
-    for event in events:
-        if isinstance(event, ProjectContract):
-            step = on_contract(current, event, CTX, as_of=as_of)
-        elif isinstance(event, TimeEntry):
-            step = on_time_actual(current, event, CTX, as_of=as_of)
-        elif isinstance(event, ResourceAssignment):
-            step = on_assignment(current, event, CTX, as_of=as_of)
-        else:
-            step = on_milestone(current, event, CTX, as_of=as_of)
-        current = step.state
-        deltas += step.deltas
-        exceptions += step.exceptions
-    return Step(current, tuple(deltas), tuple(exceptions))
+def feed(events: Iterable[Event], as_of: datetime, state: MemoryProjectForecast | None = None) -> Step:
+    """Apply events in order, one batch each, to the state of P-1; return the last state and the output."""
+    return feed_project(events, CTX, as_of, state)
 
 
-def values(state: ProjectForecastState, as_of: datetime) -> dict[str, Decimal]:
+def reforecast(state: MemoryProjectForecast, ctx: ForecastContext, *, as_of: datetime) -> Step:
+    """Settle the project with no event, as time passes."""
+    return settle_alone(state, ctx, as_of)
+
+
+def values(state: MemoryProjectForecast, as_of: datetime) -> dict[str, Decimal]:
     """Return the project's values by "period:metric"."""
-    return {key.split(":", 2)[2]: v for key, v in snapshot(project_forecast(state, as_of, CTX)).items()}
+    now = project_forecast(state, state.project_id, as_of, CTX)
+    return {key.split(":", 2)[2]: v for key, v in snapshot(now).items()}
 
 
 def entries(*days: date, hours: str = "8") -> list[TimeEntry]:

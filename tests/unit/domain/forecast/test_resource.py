@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from domain.forecast import CapacityCalendar, ForecastContext, ResourcePlan, Step, resource_forecast, snapshot
-from domain.forecast.resource import on_actual_time, on_assignment
+from domain.forecast import CapacityCalendar, ForecastContext, MemoryResourcePlan, resource_forecast, snapshot
 from domain.records.forecast import ForecastDelta
-from domain.records.ops import BusinessException, ExceptionReason, ExceptionState
+from domain.records.ops import ExceptionReason, ExceptionState
 from domain.records.psa import ResourceAssignment, TimeEntry
 from tests.support.factories import resource_assignment, time_entry
+from tests.unit.domain.forecast.steps import PlanStep, feed_resource
 
 AS_OF = datetime(2026, 4, 1, tzinfo=UTC)
 CTX = ForecastContext()
@@ -21,26 +21,17 @@ CONFLICT_APRIL = "exc:CAPACITY_CONFLICT:R-ANA:2026-04"
 
 
 def feed(
-    events: Iterable[ResourceAssignment | TimeEntry], plan: ResourcePlan | None = None
-) -> Step[ResourcePlan]:
-    """Apply events in order to a plan of R-ANA; return the last plan and everything emitted."""
-    state = plan or ResourcePlan(resource_id="R-ANA")
-    deltas: list[ForecastDelta] = []
-    exceptions: list[BusinessException] = []
-    for event in events:
-        if isinstance(event, ResourceAssignment):
-            step = on_assignment(state, event, CTX, as_of=AS_OF)
-        else:
-            step = on_actual_time(state, event, CTX, as_of=AS_OF)
-        state = step.state
-        deltas += step.deltas
-        exceptions += step.exceptions
-    return Step(state, tuple(deltas), tuple(exceptions))
+    events: Iterable[ResourceAssignment | TimeEntry], plan: MemoryResourcePlan | None = None
+) -> PlanStep:
+    """Apply events in order, one batch each, to a plan of R-ANA; return the last plan and the output."""
+    return feed_resource(events, CTX, AS_OF, plan)
 
 
-def values(plan: ResourcePlan) -> dict[str, Decimal]:
+def values(plan: MemoryResourcePlan, ctx: ForecastContext = CTX) -> dict[str, Decimal]:
     """Return the resource's current values by "period:metric"."""
-    return {key.split(":", 2)[2]: v for key, v in snapshot(resource_forecast(plan, CTX)).items()}
+    return {
+        key.split(":", 2)[2]: v for key, v in snapshot(resource_forecast(plan, plan.resource_id, ctx)).items()
+    }
 
 
 def by_metric(deltas: Iterable[ForecastDelta]) -> dict[str, ForecastDelta]:
@@ -183,13 +174,12 @@ def test_the_same_time_entry_revision_twice_emits_nothing_the_second_time() -> N
 
 def test_gross_capacity_follows_the_region_of_the_latest_live_assignment() -> None:
     ctx_uk = ForecastContext(calendar=CapacityCalendar(hours_per_day={"UK": Decimal("7.5")}))
-    plan = ResourcePlan(resource_id="R-ANA")
-    for event in (assignment("A1", region="UK"), assignment("A2", region="NA", status="CANCELLED")):
-        plan = on_assignment(plan, event, ctx_uk, as_of=AS_OF).state
+    events = (assignment("A1", region="UK"), assignment("A2", region="NA", status="CANCELLED"))
+    plan = feed_resource(events, ctx_uk, AS_OF).state
     assert plan.region == "UK"
-    assert snapshot(resource_forecast(plan, ctx_uk))["RESOURCE:R-ANA:2026-04:gross_capacity"] == Decimal(
-        "165.00"
-    )
+    assert snapshot(resource_forecast(plan, "R-ANA", ctx_uk))[
+        "RESOURCE:R-ANA:2026-04:gross_capacity"
+    ] == Decimal("165.00")
 
 
 def test_an_event_of_another_resource_is_a_routing_error() -> None:

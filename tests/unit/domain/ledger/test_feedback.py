@@ -123,7 +123,7 @@ def test_a_status_for_a_project_never_seen_raises_unknown_command_instead_of_cra
     decision = decide(None, inbound(billing_status("cmd:X", project_id="P-404")), context())
 
     assert [e.reason for e in decision.exceptions] == [ExceptionReason.UNKNOWN_COMMAND]
-    assert decision.ledger.project_id == "P-404"
+    assert decision.exceptions[0].project_id == "P-404"
 
 
 def test_an_invoice_for_another_amount_than_the_command_raises_validation_failed() -> None:

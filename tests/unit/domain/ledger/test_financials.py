@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.ledger import ProjectFinancials, ProjectLedger, financials
+from domain.ledger import MemoryLedger, ProjectFinancials, financials
 from domain.ledger.revenue import percent_complete_revenue
 from domain.records.psa import CostRate
 from tests.support.factories import billing_status, contract, play, time_entry
@@ -16,7 +16,7 @@ from tests.support.factories import billing_status, contract, play, time_entry
 DEAR = (CostRate(role="consultant", rate=Decimal("1500.00"), effective_from=date(2026, 1, 1)),)
 
 
-def _fixed_fee(*hours: str, **terms: Any) -> ProjectLedger:
+def _fixed_fee(*hours: str, **terms: Any) -> MemoryLedger:
     entries = [time_entry(entry_id=f"TE-{i}", hours=Decimal(h)) for i, h in enumerate(hours, 1)]
     return play(contract(billing_model="FIXED_FEE", cost_rates=DEAR, **terms), *entries).ledger
 

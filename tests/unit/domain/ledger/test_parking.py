@@ -8,7 +8,7 @@ from decimal import Decimal
 from domain.ledger import decide, expire_parked, financials
 from domain.records.erp import BillingCommandType
 from domain.records.ops import ExceptionReason
-from tests.support.factories import T0, context, contract, inbound, milestone_event, play, time_entry
+from tests.support.factories import T0, after, context, contract, inbound, milestone_event, play, time_entry
 
 LATER = context(now=T0 + timedelta(hours=25))
 
@@ -69,7 +69,7 @@ def test_an_item_parked_longer_than_the_limit_is_reported_as_unknown_project_onc
     parked = play(inbound(entry, offset=77, partition=2))
 
     first = expire_parked(parked.ledger, LATER)
-    again = expire_parked(first.ledger, context(now=T0 + timedelta(days=3)))
+    again = expire_parked(after(parked.ledger, first), context(now=T0 + timedelta(days=3)))
 
     (unknown,) = first.exceptions
     assert unknown.reason is ExceptionReason.UNKNOWN_PROJECT
@@ -79,7 +79,7 @@ def test_an_item_parked_longer_than_the_limit_is_reported_as_unknown_project_onc
     assert unknown.source_event_ids == (entry.event_id,)
     assert "TE-1 r1" in unknown.message
     assert again.exceptions == ()
-    assert financials(again.ledger).parked == 1
+    assert financials(after(after(parked.ledger, first), again)).parked == 1
 
 
 def test_an_item_parked_within_the_limit_is_not_reported() -> None:
@@ -94,14 +94,14 @@ def test_decide_also_reports_overdue_parked_items_on_its_way() -> None:
     decision = decide(parked.ledger, inbound(time_entry(project_id="P-9", entry_id="TE-2")), LATER)
 
     assert [e.reason for e in decision.exceptions] == [ExceptionReason.UNKNOWN_PROJECT]
-    assert financials(decision.ledger).parked == 2
+    assert financials(after(parked.ledger, decision)).parked == 2
 
 
 def test_a_reported_parked_item_is_still_released_when_the_contract_arrives() -> None:
     parked = play(time_entry())
     reported = expire_parked(parked.ledger, LATER)
 
-    decision = decide(reported.ledger, inbound(contract()), LATER)
+    decision = decide(after(parked.ledger, reported), inbound(contract()), LATER)
 
     assert decision.exceptions == ()
     assert decision.commands[-1].command_type is BillingCommandType.POST_TIME_CHARGE

@@ -11,10 +11,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.ledger import ProjectLedger, decide, financials
+from domain.ledger import MemoryLedger, decide, financials
 from domain.records.erp import BillingCommand, BillingCommandType
 from domain.records.psa import BillRate, CostRate, TimeEntry
-from tests.support.factories import context, contract, inbound, time_entry
+from tests.support.factories import context, contract, inbound, through_json, time_entry
 
 # (role, resource or None) -> [(effective from, rate)]; odd rates so that rounding matters.
 BILL_RATES: dict[tuple[str, str | None], list[tuple[date, str]]] = {
@@ -96,13 +96,14 @@ def _oracle_value(entry: TimeEntry) -> Decimal:
     return (entry.hours * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
 
 
-def _play(scenario: Scenario) -> tuple[ProjectLedger, list[BillingCommand]]:
+def _play(scenario: Scenario) -> tuple[MemoryLedger, list[BillingCommand]]:
     ctx = context()
-    ledger = decide(None, inbound(TERMS.model_copy(update={"not_to_exceed": scenario.cap})), ctx).ledger
+    ledger = MemoryLedger(TERMS.project_id)
+    ledger.apply(decide(None, inbound(TERMS.model_copy(update={"not_to_exceed": scenario.cap})), ctx))
     emitted: list[BillingCommand] = []
     for entry in scenario.arrivals:
         decision = decide(ledger, inbound(entry), ctx)
-        ledger = decision.ledger
+        ledger.apply(decision)
         emitted.extend(decision.commands)
     return ledger, emitted
 
@@ -152,4 +153,4 @@ def test_posted_lines_reconcile_with_the_ledger_and_every_reversal_cancels_its_c
         (e.hours for e in latest.values() if e.approval_status == "APPROVED"), 0
     )
     assert figures.ignored_time_revisions == stale
-    assert ProjectLedger.model_validate_json(ledger.model_dump_json()) == ledger
+    assert through_json(ledger) == ledger

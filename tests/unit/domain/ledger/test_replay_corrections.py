@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from domain.ledger import Decision, ProjectLedger
+from domain.ledger import MemoryLedger
 from domain.records.erp import BillingCommand, BillingCommandType
 from domain.records.ops import ExceptionReason
 from domain.records.psa import BillRate, TimeEntry
 from replay.diff import diff_project
 from replay.sandbox import SourceEvent, recompute
-from tests.support.factories import billing_status, contract, envelope, inbound, play, time_entry
+from tests.support.factories import Played, billing_status, contract, envelope, inbound, play, time_entry
 
 JAN1, MAR1 = date(2026, 1, 1), date(2026, 3, 1)
 RIGHT = (
@@ -34,7 +34,7 @@ def _entry(revision: int = 1, hours: str = "8.00") -> TimeEntry:
     )
 
 
-def _incident() -> tuple[Decision, list[BillingCommand]]:
+def _incident() -> tuple[Played, list[BillingCommand]]:
     """Play the wrong rate card, then the correcting v2; return the live decision and the replay's fix."""
     records = [
         contract("P-1", bill_rates=WRONG),
@@ -54,7 +54,7 @@ def _net(*commands: BillingCommand) -> Decimal:
     return sum(booked.values(), Decimal("0.00"))
 
 
-def _corrected(live: Decision, fix: list[BillingCommand]) -> ProjectLedger:
+def _corrected(live: Played, fix: list[BillingCommand]) -> MemoryLedger:
     learned = play(*fix, ledger=live.ledger)
     assert learned.commands == () and learned.exceptions == ()
     return learned.ledger

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.ledger import Context, Inbound, ProjectLedger, decide, financials
+from domain.ledger import Context, Inbound, MemoryLedger, decide, financials
 from domain.records.common import SourceRef
 from domain.records.erp import BillingCommand
 from domain.records.ops import BusinessException, ExceptionReason
@@ -14,14 +14,15 @@ from tests.support.seed import EXPECTED_COMMANDS, EXPECTED_ORION_STATE, erp_feed
 NOW = datetime(2026, 3, 3, tzinfo=UTC)
 
 
-def _play() -> tuple[dict[str, ProjectLedger], list[BillingCommand], list[BusinessException]]:
-    ledgers: dict[str, ProjectLedger] = {}
+def _play() -> tuple[dict[str, MemoryLedger], list[BillingCommand], list[BusinessException]]:
+    ledgers: dict[str, MemoryLedger] = {}
     commands: list[BillingCommand] = []
     exceptions: list[BusinessException] = []
     for offset, (spec, key, record) in enumerate(psa_feed() + erp_feed()):
         source = SourceRef(event_id=record.event_id, topic=spec.name, partition=0, offset=offset)
-        decision = decide(ledgers.get(key), Inbound(record=record, source=source), Context(now=NOW))
-        ledgers[key] = decision.ledger
+        ledger = ledgers.setdefault(key, MemoryLedger(key))
+        decision = decide(ledger, Inbound(record=record, source=source), Context(now=NOW))
+        ledger.apply(decision)
         commands.extend(decision.commands)
         exceptions.extend(decision.exceptions)
     return ledgers, commands, exceptions

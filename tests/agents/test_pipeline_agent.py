@@ -1,4 +1,4 @@
-"""The project-ledger agent adapts Kafka records to the domain and never stops on bad input."""
+"""The pipeline agent adapts Kafka records to the domain and never stops on bad input."""
 
 from __future__ import annotations
 

@@ -1,0 +1,202 @@
+"""The project stages of the pipeline: the ledger, the project forecast, and time forwarded by resource."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from agents.commit import BatchCommit
+from agents.inbound import decode, redrive_of, settled, settled_after, source_ref
+from agents.subjects import Subjects
+from app.contracts.topics import TIME_BY_RESOURCE
+from app.contracts.topology import PROJECT_FORECAST, PROJECT_LEDGER
+from app.runtime.runtime import Runtime
+from domain.exceptions import quarantine
+from domain.forecast import PROJECT_AGGREGATE, ProjectForecastView
+from domain.forecast import project as forecast_rules
+from domain.forecast.legacy import LegacyProjectForecast, split_project
+from domain.ledger import Context, Decision, Inbound, Kind, decide
+from domain.ledger.legacy import LegacyLedger, split
+from domain.ledger.state import Mark, ProjectTotals
+from domain.records.common import Event
+from domain.records.ops import BusinessException, ExceptionReason, SourceRecord
+from domain.records.psa import TimeEntry
+from domain.state import Delete, Put
+from tables.items import PARKING, PARKING_KIND
+from tables.keyed import BatchState, KeyedTable
+from tables.legacy import LegacyTable
+
+
+class ProjectStages:
+    """Decide each project input on the project's ledger and forecast; forward time to its resource."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        ledger: KeyedTable,
+        forecast: KeyedTable,
+        legacy_ledger: LegacyTable,
+        legacy_forecast: LegacyTable,
+    ):
+        self._runtime = runtime
+        self._ledger, self._forecast = ledger, forecast
+        self._legacy_ledger, self._legacy_forecast = legacy_ledger, legacy_forecast
+        names = runtime.topic_name
+        self.ledger_topics = {names(spec): runtime.model_for(spec) for spec in PROJECT_LEDGER.inputs}
+        self.forecast_topics = {names(spec): runtime.model_for(spec) for spec in PROJECT_FORECAST.inputs}
+        self._time_by_resource = names(TIME_BY_RESOURCE)
+        self.views: Subjects[ProjectForecastView] = Subjects()
+
+    def topics(self) -> set[str]:
+        """Return the topics these stages read."""
+        return set(self.ledger_topics) | set(self.forecast_topics)
+
+    async def handle(self, batch: BatchCommit, event: Any, source: SourceRecord) -> Decision:
+        """Decide one project record; return the ledger's decision (empty for a forecast-only input)."""
+        ledger_stage = source.topic in self.ledger_topics
+        stage = PROJECT_LEDGER.name if ledger_stage else PROJECT_FORECAST.name
+        redrive = redrive_of(event, stage)
+        model = self.ledger_topics.get(source.topic) or self.forecast_topics[source.topic]
+        record = decode(self._runtime.codec, source, model)
+        if isinstance(record, BusinessException):
+            # One bad record, one exception: the ledger reports those of the topics it reads.
+            exceptions = settled(redrive, record) if ledger_stage else ()
+            await self._report(batch, source, exceptions)
+            return Decision(exceptions=exceptions)
+        decision = Decision()
+        if ledger_stage:
+            decision = await self._ledger_step(batch, event, source, record, redrive)
+        if source.topic in self.forecast_topics:
+            await self._forecast_step(batch, event, source, record)
+        if isinstance(record, TimeEntry):
+            # Re-keyed by resource inside this partition's transaction: it commits with this record.
+            key = record.resource_id.encode()
+            await batch.outputs.raw(
+                batch.cause(source.partition), self._time_by_resource, key, source.raw_value
+            )
+        return decision
+
+    async def settle(self, batch: BatchCommit) -> None:
+        """Settle every project forecast the batch touched: at most one delta per key, net of the batch."""
+        for project_id, touched in self.views.drain():
+            settled = forecast_rules.settle(
+                touched.view,
+                self._runtime.forecast,
+                as_of=touched.as_of,
+                cause=touched.cause,
+                causes=touched.causes,
+            )
+            cause = batch.cause(touched.partition)
+            for delta in settled.deltas:
+                await batch.outputs.delta(cause, delta)
+            for exc in settled.exceptions:
+                await batch.outputs.exception(cause, exc)
+            batch.state(self._forecast).apply(touched.partition, project_id, touched.view.changes())
+
+    async def _ledger_step(
+        self, batch: BatchCommit, event: Any, source: SourceRecord, record: Event, redrive: Any
+    ) -> Decision:
+        project_id: str = getattr(record, "project_id")  # noqa: B009 - every ledger input names its project
+        state = batch.state(self._ledger)
+        reader = state.reader(source.partition, project_id)
+        try:
+            # Inside the try: state this code cannot read (written by another version) must park the record
+            # like a rule bug, not crash-loop the worker.
+            if reader.get(Kind.TOTALS, "") is None:
+                self._migrate_ledger(batch, source.partition, project_id)
+            totals = reader.get(Kind.TOTALS, "")
+            contract = totals.contract if isinstance(totals, ProjectTotals) else None
+            inbound = Inbound(record=record, source=source_ref(record, source), redrive=redrive)
+            decision = decide(
+                reader, inbound, self._context(None if contract is None else contract.legal_entity)
+            )
+        except Exception as exc:  # a rule bug must not stop the partition: park the record instead
+            failure = quarantine(
+                source,
+                ExceptionReason.PROCESSING_ERROR,
+                f"{type(exc).__name__}: {exc}",
+                seen_at=record.occurred_at,
+                project_id=project_id,
+            )
+            exceptions = settled(redrive, failure)
+            await self._report(batch, source, exceptions)
+            return Decision(exceptions=exceptions)
+        cause = batch.cause(source.partition)
+        for command in decision.commands:
+            await batch.outputs.command(cause, command)
+        await self._report(batch, source, decision.exceptions)
+        state.apply(source.partition, project_id, decision.changes)
+        index_parked(state, source.partition, project_id)
+        return decision
+
+    async def _forecast_step(
+        self, batch: BatchCommit, event: Any, source: SourceRecord, record: Event
+    ) -> None:
+        project_id: str = getattr(record, "project_id")  # noqa: B009 - every forecast input names its project
+        redrive = redrive_of(event, PROJECT_FORECAST.name)
+        try:
+            touched = self.views.touch(
+                project_id,
+                source.partition,
+                record,
+                lambda: self._forecast_view(batch, source.partition, project_id),
+            )
+            if forecast_rules.apply(touched.view, record, self._runtime.forecast):  # type: ignore[arg-type]
+                self.views.caused(touched, record)
+        except Exception as exc:  # a rule bug or unreadable state must not stop the partition
+            failure = quarantine(
+                source,
+                ExceptionReason.PROCESSING_ERROR,
+                f"{type(exc).__name__}: {exc}",
+                seen_at=record.occurred_at,
+                project_id=project_id,
+                details={"agent": PROJECT_FORECAST.name},
+            )
+            await self._report(batch, source, settled(redrive, failure))
+            return
+        await self._report(batch, source, settled_after(redrive, (), source, record))
+
+    def _forecast_view(self, batch: BatchCommit, partition: int, project_id: str) -> ProjectForecastView:
+        reader = batch.state(self._forecast).reader(partition, project_id)
+        if reader.get(PROJECT_AGGREGATE, "") is None:
+            raw = self._legacy_forecast.value(partition, project_id)
+            if raw is not None:
+                old = LegacyProjectForecast.model_validate_json(raw)
+                batch.state(self._forecast).apply(partition, project_id, split_project(old))
+                batch.delete_legacy(self._legacy_forecast.table, partition, project_id.encode())
+        return ProjectForecastView(project_id, reader)
+
+    def _migrate_ledger(self, batch: BatchCommit, partition: int, project_id: str) -> None:
+        """Split a ledger saved whole by an earlier version into items, once, in this batch."""
+        raw = self._legacy_ledger.value(partition, project_id)
+        if raw is None:
+            return
+        batch.state(self._ledger).apply(partition, project_id, split(LegacyLedger.model_validate_json(raw)))
+        batch.delete_legacy(self._legacy_ledger.table, partition, project_id.encode())
+
+    def _context(self, legal_entity: str | None) -> Context:
+        settings = self._runtime.settings
+        return Context(
+            now=datetime.now(UTC),
+            closed_periods=self._runtime.periods.closed_for(legal_entity),
+            park_limit=settings.park_limit,
+        )
+
+    async def _report(
+        self, batch: BatchCommit, source: SourceRecord, exceptions: tuple[BusinessException, ...]
+    ) -> None:
+        cause = batch.cause(source.partition)
+        for exc in exceptions:
+            await batch.outputs.exception(cause, exc)
+
+
+def index_parked(state: BatchState, partition: int, project_id: str) -> None:
+    """Keep the partition's parking index in step with the project's parked count (what the sweep reads)."""
+    reader = state.reader(partition, PARKING)
+    totals = state.reader(partition, project_id).get(Kind.TOTALS, "")
+    parked = isinstance(totals, ProjectTotals) and totals.parked > 0
+    indexed = reader.get(PARKING_KIND, project_id) is not None
+    if parked and not indexed:
+        state.apply(partition, PARKING, (Put(kind=PARKING_KIND, item=project_id, value=Mark()),))
+    elif indexed and not parked:
+        state.apply(partition, PARKING, (Delete(kind=PARKING_KIND, item=project_id),))
