@@ -163,15 +163,19 @@ async def wait_until_consumed(
             for tp in tps:
                 probe.seek(tp, committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0)
             ends = await probe.end_offsets(tps)
+            left: dict[str, int] = {}
             while any(
                 position < ends[tp]
                 for tp, position in zip(tps, [await probe.position(tp) for tp in tps], strict=True)
             ):
-                unread += sum(len(part) for part in (await probe.getmany(timeout_ms=200)).values())
+                for tp, part in (await probe.getmany(timeout_ms=200)).items():
+                    unread += len(part)
+                    if part:
+                        left[f"{tp.topic}:{tp.partition}@{part[0].offset}"] = len(part)
             if unread == 0:
                 return
             if time.monotonic() > deadline:
-                raise AssertionError(f"group {group} still has {unread} unread records on {topics}")
+                raise AssertionError(f"group {group} still has {unread} unread records: {left}")
             await asyncio.sleep(0.3)  # polling interval
     finally:
         await probe.stop()

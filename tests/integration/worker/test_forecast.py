@@ -62,7 +62,8 @@ async def test_the_seed_scenario_forecast_moves_only_on_change_and_snapshots_equ
     assert latest["RESOURCE:R-NA-1:2026-03:gross_capacity"] == Decimal("176.00")
     assert latest["RESOURCE:R-NA-1:2026-03:actual_utilization"] == Decimal("4.5455")
     assert latest["RESOURCE:R-EMEA-2:2026-03:billable_hours"] == Decimal("5.00")  # revised from 7.25
-    assert latest["RESOURCE:R-APAC-1:2026-03:billable_hours"] == Decimal("0.00")  # rejected after approval
+    # Rejected after approval: if both revisions land in one batch the key never moves, else it moves back.
+    assert latest.get("RESOURCE:R-APAC-1:2026-03:billable_hours", Decimal("0.00")) == Decimal("0.00")
     # Events that change no value make no delta: a pending amendment, a milestone on a T&M forecast.
     causes = {cause for d in deltas for cause in d.cause_event_ids}
     assert "orion-v2-pending" not in causes
