@@ -7,7 +7,7 @@ from typing import Any
 
 from agents.commit import BatchCommit
 from agents.inbound import decode, redrive_of, settled, settled_after, source_ref
-from agents.subjects import Subjects
+from agents.subjects import Subjects, Touched
 from app.contracts.topics import TIME_BY_RESOURCE
 from app.contracts.topology import PROJECT_FORECAST, PROJECT_LEDGER
 from app.runtime.runtime import Runtime
@@ -77,21 +77,24 @@ class ProjectStages:
         return decision
 
     async def settle(self, batch: BatchCommit) -> None:
-        """Settle every project forecast the batch touched: at most one delta per key, net of the batch."""
+        """Settle every project forecast the batch touched: at most one delta per key, net of its run."""
         for project_id, touched in self.views.drain():
+            await self._settle(batch, project_id, touched)
+
+    async def _settle(
+        self, batch: BatchCommit, project_id: str, touched: Touched[ProjectForecastView]
+    ) -> None:
+        run = touched.run
+        if run.causes:  # nothing changed since the last settle: nothing can have moved
             settled = forecast_rules.settle(
-                touched.view,
-                self._runtime.forecast,
-                as_of=touched.as_of,
-                cause=touched.cause,
-                causes=touched.causes,
+                touched.view, self._runtime.forecast, as_of=run.as_of, cause=run.cause, causes=run.causes
             )
             cause = batch.cause(touched.partition)
             for delta in settled.deltas:
                 await batch.outputs.delta(cause, delta)
             for exc in settled.exceptions:
                 await batch.outputs.exception(cause, exc)
-            batch.state(self._forecast).apply(touched.partition, project_id, touched.view.changes())
+        batch.state(self._forecast).apply(touched.partition, project_id, touched.view.changes())
 
     async def _ledger_step(
         self, batch: BatchCommit, event: Any, source: SourceRecord, record: Event, redrive: Any
@@ -134,6 +137,9 @@ class ProjectStages:
     ) -> None:
         project_id: str = getattr(record, "project_id")  # noqa: B009 - every forecast input names its project
         redrive = redrive_of(event, PROJECT_FORECAST.name)
+        ended = self.views.ended_by(project_id, record)
+        if ended is not None:  # a month keeps what its last event settled (domain.forecast.runs)
+            await self._settle(batch, project_id, ended)
         try:
             touched = self.views.touch(
                 project_id,
@@ -142,7 +148,7 @@ class ProjectStages:
                 lambda: self._forecast_view(batch, source.partition, project_id),
             )
             if forecast_rules.apply(touched.view, record, self._runtime.forecast):  # type: ignore[arg-type]
-                self.views.caused(touched, record)
+                touched.run.caused(record)
         except Exception as exc:  # a rule bug or unreadable state must not stop the partition
             failure = quarantine(
                 source,

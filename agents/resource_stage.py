@@ -6,7 +6,7 @@ from typing import Any
 
 from agents.commit import BatchCommit
 from agents.inbound import decode, redrive_of, settled, settled_after
-from agents.subjects import Subjects
+from agents.subjects import Subjects, Touched
 from app.contracts.topics import ASSIGNMENTS_BY_PROJECT, PSA_RESOURCE_ASSIGNMENTS
 from app.contracts.topology import RESOURCE_PLAN
 from app.runtime.runtime import Runtime
@@ -51,6 +51,9 @@ class ResourceStage:
             key = record.project_id.encode()
             await batch.outputs.raw(cause, self._by_project, key, source.raw_value)
         resource_id: str = getattr(record, "resource_id")  # noqa: B009 - every plan input names its resource
+        ended = self.views.ended_by(resource_id, record)
+        if ended is not None:  # a month keeps what its last event settled (domain.forecast.runs)
+            await self._settle(batch, resource_id, ended)
         try:
             touched = self.views.touch(
                 resource_id,
@@ -59,7 +62,7 @@ class ResourceStage:
                 lambda: self._view(batch, source.partition, resource_id),
             )
             if plan_rules.apply(touched.view, record, self._runtime.forecast):  # type: ignore[arg-type]
-                self.views.caused(touched, record)
+                touched.run.caused(record)
         except Exception as exc:  # a rule bug or unreadable state must not stop the partition
             failure = quarantine(
                 source,
@@ -75,19 +78,20 @@ class ResourceStage:
     async def settle(self, batch: BatchCommit) -> None:
         """Settle every resource plan the batch touched."""
         for resource_id, touched in self.views.drain():
-            settled_plan = plan_rules.settle(
-                touched.view,
-                self._runtime.forecast,
-                as_of=touched.as_of,
-                cause=touched.cause,
-                causes=touched.causes,
+            await self._settle(batch, resource_id, touched)
+
+    async def _settle(self, batch: BatchCommit, resource_id: str, touched: Touched[ResourcePlanView]) -> None:
+        run = touched.run
+        if run.causes:  # nothing changed since the last settle: nothing can have moved
+            settled = plan_rules.settle(
+                touched.view, self._runtime.forecast, as_of=run.as_of, cause=run.cause, causes=run.causes
             )
             cause = batch.cause(touched.partition)
-            for delta in settled_plan.deltas:
+            for delta in settled.deltas:
                 await batch.outputs.delta(cause, delta)
-            for exc in settled_plan.exceptions:
+            for exc in settled.exceptions:
                 await batch.outputs.exception(cause, exc)
-            batch.state(self._plans).apply(touched.partition, resource_id, touched.view.changes())
+        batch.state(self._plans).apply(touched.partition, resource_id, touched.view.changes())
 
     def _view(self, batch: BatchCommit, partition: int, resource_id: str) -> ResourcePlanView:
         reader = batch.state(self._plans).reader(partition, resource_id)

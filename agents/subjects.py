@@ -1,28 +1,24 @@
-"""The subjects a batch touched, with what their forecast settles with at the end of the batch."""
+"""The subjects a batch touched, each with its view and the run of events it settles with."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from domain.records.common import Envelope, Event
+from domain.forecast.runs import SettleRun
+from domain.records.common import Event
 
 V = TypeVar("V")
-# Delta lineage names at most this many of the batch's causing events (the latest last).
-MAX_CAUSES = 50
 
 
 @dataclass
 class Touched(Generic[V]):
-    """One subject's view for this batch and the events that touched it."""
+    """One subject's view since its last settle, and the events that changed it."""
 
     view: V
     partition: int
-    as_of: datetime
-    cause: Envelope
-    causes: tuple[str, ...] = field(default_factory=tuple)
+    run: SettleRun
 
 
 class Subjects(Generic[V]):
@@ -31,20 +27,19 @@ class Subjects(Generic[V]):
     def __init__(self) -> None:
         self._touched: dict[str, Touched[V]] = {}
 
+    def ended_by(self, subject: str, event: Event) -> Touched[V] | None:
+        """Take the subject's run out of the batch if `event` starts another month (settle it before)."""
+        touched = self._touched.get(subject)
+        if touched is None or not touched.run.ends_before(event):
+            return None
+        return self._touched.pop(subject)
+
     def touch(self, subject: str, partition: int, event: Event, make: Callable[[], V]) -> Touched[V]:
-        """Return the subject's view for this batch (made on the first event of the subject)."""
+        """Return the subject's view for this run (made on the run's first event)."""
         touched = self._touched.get(subject)
         if touched is None:
-            touched = self._touched[subject] = Touched(make(), partition, event.occurred_at, event.envelope)
+            touched = self._touched[subject] = Touched(make(), partition, SettleRun.starting(event))
         return touched
-
-    @staticmethod
-    def caused(touched: Touched[V], event: Event) -> None:
-        """Note an event that changed the subject: the latest cause of what it settles, and its lineage."""
-        # The latest event time seen says which months are actuals (as the per-event rules did with theirs).
-        touched.as_of = max(touched.as_of, event.occurred_at)
-        touched.cause = event.envelope
-        touched.causes = (*touched.causes, event.event_id)[-MAX_CAUSES:]
 
     def drain(self) -> Iterator[tuple[str, Touched[V]]]:
         """Yield and forget every touched subject, in id order."""

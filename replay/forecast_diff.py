@@ -6,11 +6,11 @@ Pure: no Kafka, no table, no clock. The rules are the ones the worker's `project
 sandbox (`replay.sandbox.with_reference`), so both diffs answer the same question: what would have been
 emitted had today's code and reference data always been in force.
 
-The live worker settles once per batch, as of the batch's last event, and its batches are not known here.
-The recompute applies every event in order and settles as of the last event of each run of events in one
-month: the final values are those of one settle at the last event, and point-in-time metrics (recognized
-revenue, backlog, ETC, EAC), which a month keeps from the last settle in it, get the value the worker's
-last batch of that month gave them.
+The live worker settles at the end of each batch and wherever a subject's changes move to another month
+(`domain.forecast.runs`); its batches are not known here. The recompute applies every event in order and
+settles by the same month rule only: each month's last settle is the one at its last changing event on
+both sides, so point-in-time metrics (recognized revenue, backlog, ETC, EAC), which a month keeps from its
+last settle, and the final values agree whatever the worker's batches were.
 
 The recomputed value of a metric is the `current` of the last delta the recompute emitted for it (what the
 state remembers as emitted); the live value is the `current` of the last delta on forecast.deltas, by offset.
@@ -23,13 +23,13 @@ informational: `apply` emits billing commands only and never corrects a forecast
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.forecast import ForecastContext, MemoryProjectForecast, ProjectForecastView
 from domain.forecast import project as rules
-from domain.forecast.calendar import day_of, period_of
+from domain.forecast.runs import SettleRun
 from domain.forecast.values import key_of
 from domain.records.forecast import ForecastDelta, SubjectType
 from domain.records.psa import MilestoneEvent, ProjectContract, ResourceAssignment, TimeEntry
@@ -110,29 +110,26 @@ def recompute_forecast(
     ]
     state = MemoryProjectForecast(project_id)
     latest: dict[str, ForecastDelta] = {}
-    for batch in _by_month(records):
-        view = ProjectForecastView(project_id, state)
-        for record in batch:
-            rules.apply(view, record, ctx)
-        last = batch[-1]
-        settled = rules.settle(
-            view, ctx, as_of=last.occurred_at, cause=last.envelope, causes=(last.event_id,)
-        )
-        state.apply(view.changes())
-        latest.update((_key(d), d) for d in settled.deltas)
+    view, run = ProjectForecastView(project_id, state), None
+    for record in records:
+        # The worker's rule for when a forecast settles (domain.forecast.runs), without its batch ends.
+        if run is not None and run.ends_before(record):
+            latest.update((_key(d), d) for d in _settled(view, run, ctx))
+            state.apply(view.changes())
+            view, run = ProjectForecastView(project_id, state), None
+        run = run or SettleRun.starting(record)
+        if rules.apply(view, record, ctx):
+            run.caused(record)
+    if run is not None:
+        latest.update((_key(d), d) for d in _settled(view, run, ctx))
     return RecomputedForecast(project_id, latest, len(inputs), ctx.threshold)
 
 
-def _by_month(records: Sequence[ForecastRecord]) -> Iterator[list[ForecastRecord]]:
-    """Yield the runs of consecutive records whose event time falls in the same month."""
-    batch: list[ForecastRecord] = []
-    for record in records:
-        if batch and period_of(day_of(record.occurred_at)) != period_of(day_of(batch[-1].occurred_at)):
-            yield batch
-            batch = []
-        batch.append(record)
-    if batch:
-        yield batch
+def _settled(view: ProjectForecastView, run: SettleRun, ctx: ForecastContext) -> list[ForecastDelta]:
+    if not run.causes:
+        return []
+    settled = rules.settle(view, ctx, as_of=run.as_of, cause=run.cause, causes=run.causes)
+    return list(settled.deltas)
 
 
 def _forecast_record(event: LedgerEvent, card: ProjectContract | None) -> ForecastRecord:

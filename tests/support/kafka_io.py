@@ -26,6 +26,7 @@ class KafkaIO:
     prefix: str
     codec: AvroCodec
     producer: AIOKafkaProducer
+    last_timestamp_ms: int = 0
 
     def name(self, spec: TopicSpec) -> str:
         """Return the test's concrete topic name."""
@@ -33,7 +34,12 @@ class KafkaIO:
 
     async def send_raw(self, spec: TopicSpec, key: bytes | None, value: bytes) -> RecordMetadata:
         """Produce raw bytes and wait for the broker's acknowledgement."""
-        return await self.producer.send_and_wait(self.name(spec), value=value, key=key)
+        # Like one PSA publishing in order: no two sends share a millisecond, so the worker's event-time merge
+        # across topics (which breaks a tie on the topic name) sees them in the order the test sent them.
+        self.last_timestamp_ms = max(time.time_ns() // 1_000_000, self.last_timestamp_ms + 1)
+        return await self.producer.send_and_wait(
+            self.name(spec), value=value, key=key, timestamp_ms=self.last_timestamp_ms
+        )
 
     async def send(self, spec: TopicSpec, key: str, record: Event) -> RecordMetadata:
         """Produce a typed record through the codec."""
@@ -103,22 +109,20 @@ class KafkaIO:
         finally:
             await admin.close()
 
-    async def latest_values(self, topic: str) -> dict[bytes, bytes | None]:
+    async def latest_values(self, topic: str, partitions: int) -> dict[bytes, bytes | None]:
         """Return the latest committed value of every key of a topic (None for a tombstone)."""
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, isolation_level="read_committed", enable_auto_commit=False
         )
         await consumer.start()
         try:
-            tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-            if not tps:
-                await consumer.topics()
-                tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            # Named, not looked up: a consumer's metadata may not list a topic created moments ago.
+            tps = [TopicPartition(topic, p) for p in range(partitions)]
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)
             ends = await consumer.end_offsets(tps)
             latest: dict[bytes, bytes | None] = {}
-            while any(await consumer.position(tp) < ends[tp] for tp in tps):
+            while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
                 for part in (await consumer.getmany(timeout_ms=500)).values():
                     for record in part:
                         if record.key is not None:
