@@ -141,7 +141,7 @@ def start_worker(
         PSFLOW_TOPIC_PREFIX=ns.prefix,
         PSFLOW_DATA_DIR=str(data_dir),
         PSFLOW_WEB_PORT=str(port),
-        PSFLOW_LOG_LEVEL="warning",
+        PSFLOW_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warning"),
         **(extra or {}),
     )
     log = data_dir / "worker.log"
@@ -177,12 +177,17 @@ async def unread(ns: Namespace, specs: Iterable[TopicSpec]) -> int:
             consumer.seek(tp, committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0)
         ends = await consumer.end_offsets(tps)
         left = 0
-        while any(await consumer.position(tp) < ends[tp] for tp in tps):
+        while await behind(consumer, ends):
             left += sum(len(part) for part in (await consumer.getmany(timeout_ms=200)).values())
         return left
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    """Tell whether the consumer has yet to reach the end of any of its partitions."""
+    return any([await consumer.position(tp) < end for tp, end in ends.items()])
 
 
 async def drain(
@@ -232,30 +237,32 @@ def stop(worker: subprocess.Popen[bytes]) -> None:
 
 async def count_records(ns: Namespace, specs: Iterable[TopicSpec]) -> int:
     """Return how many committed records the topics hold (read_committed, to their ends)."""
-    return sum(len(values) for values in (await read_values(ns, [ns.name(s) for s in specs])).values())
+    topics = {ns.name(s): s.partitions for s in specs}
+    return sum(len(values) for values in (await read_values(ns, topics)).values())
 
 
-async def read_values(ns: Namespace, topics: list[str]) -> dict[str, list[bytes | None]]:
-    """Read every committed value of some topics (all partitions) to their ends."""
+async def read_values(ns: Namespace, topics: dict[str, int]) -> dict[str, list[bytes | None]]:
+    """Read every committed value of some topics (name -> partitions) to their ends; absent ones are empty."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=ns.bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+    finally:
+        await admin.close()
+    # Partitions named, not looked up: a consumer's metadata may not list a topic created moments ago.
+    tps = [TopicPartition(t, p) for t, n in topics.items() if t in existing for p in range(n)]
+    out: dict[str, list[bytes | None]] = {t: [] for t in topics}
+    if not tps:
+        return out
     consumer = AIOKafkaConsumer(
         bootstrap_servers=ns.bootstrap, isolation_level="read_committed", enable_auto_commit=False
     )
     await consumer.start()
     try:
-        known = await consumer.topics()
-        tps = [
-            tp
-            for t in topics
-            if t in known
-            for tp in [TopicPartition(t, p) for p in consumer.partitions_for_topic(t) or ()]
-        ]
-        if not tps:
-            return {}
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        out: dict[str, list[bytes | None]] = {t: [] for t in topics}
-        while any(await consumer.position(tp) < ends[tp] for tp in tps):
+        while await behind(consumer, ends):
             for tp, records in (await consumer.getmany(timeout_ms=500, max_records=50_000)).items():
                 out[tp.topic].extend(r.value for r in records)
         return out
@@ -265,7 +272,7 @@ async def read_values(ns: Namespace, topics: list[str]) -> dict[str, list[bytes 
 
 async def largest_changelog_value(ns: Namespace) -> tuple[int, str]:
     """Return the size in bytes of the largest value any table changelog of the group holds, and the topic."""
-    topics = [table.changelog_topic(ns.group) for table in TABLES]
+    topics = {table.changelog_topic(ns.group): table.partitions for table in TABLES}
     best = (0, "")
     for topic, values in (await read_values(ns, topics)).items():
         for value in values:
