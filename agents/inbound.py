@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from app.contracts.codec import AvroCodec, DecodeError
+from app.faust_workarounds.bulk import Delivered
 from app.runtime.metrics import EVENTS_IN
 from domain.exceptions import quarantine
 from domain.records.common import Event, SourceRef
@@ -16,18 +17,34 @@ from domain.redrive import Redrive, settle
 E = TypeVar("E", bound=Event)
 
 
-def source_record(event: Any) -> SourceRecord:
-    """Capture a Faust event's Kafka record exactly as read."""
+def delivered(event: Any) -> Delivered:
+    """Return a Faust stream event as the record the pipeline takes (the `test_context` path)."""
     message = event.message
-    # Faust gives seconds as a float; keep millisecond precision, the unit Kafka stores.
-    timestamp = datetime.fromtimestamp(round(message.timestamp * 1000) / 1000, UTC)
-    return SourceRecord(
+    headers = message.headers or ()
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return Delivered(
         topic=message.topic,
         partition=message.partition,
         offset=message.offset,
-        timestamp=timestamp,
-        raw_key=event.key,
-        raw_value=event.value,
+        # Faust gives seconds as a float; Kafka stores milliseconds.
+        timestamp_ms=round(message.timestamp * 1000),
+        key=event.key,
+        value=event.value,
+        headers=tuple((k if isinstance(k, str) else k.decode(), bytes(v)) for k, v in pairs if v is not None),
+        generation=message.generation_id,
+    )
+
+
+def source_record(record: Delivered) -> SourceRecord:
+    """Capture a fetched Kafka record exactly as read."""
+    # Built without validation: every field comes straight from the Kafka record, and this runs per record.
+    return SourceRecord.model_construct(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        timestamp=datetime.fromtimestamp(record.timestamp_ms / 1000, UTC),
+        raw_key=record.key,
+        raw_value=record.value,
     )
 
 
@@ -54,12 +71,11 @@ def decode(codec: AvroCodec, source: SourceRecord, expected: type[E]) -> E | Bus
         )
 
 
-def redrive_of(event: Any, agent: str) -> Redrive | None:
+def redrive_of(record: Delivered, agent: str) -> Redrive | None:
     """Return the redrive a record's headers describe if `agent` must settle it (None for other records)."""
-    headers = event.message.headers or ()
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
-    found = {(k if isinstance(k, str) else k.decode()): bytes(v) for k, v in pairs if v is not None}
-    redrive = Redrive.from_headers(found)
+    if not record.headers:
+        return None
+    redrive = Redrive.from_headers(dict(record.headers))
     return redrive if redrive is not None and redrive.is_for(agent) else None
 
 

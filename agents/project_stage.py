@@ -10,6 +10,7 @@ from agents.inbound import decode, redrive_of, settled, settled_after, source_re
 from agents.subjects import Subjects, Touched
 from app.contracts.topics import TIME_BY_RESOURCE
 from app.contracts.topology import PROJECT_FORECAST, PROJECT_LEDGER
+from app.faust_workarounds.bulk import Delivered
 from app.runtime.runtime import Runtime
 from domain.exceptions import quarantine
 from domain.forecast import PROJECT_AGGREGATE, ProjectForecastView
@@ -45,13 +46,13 @@ class ProjectStages:
         self.ledger_topics = {names(spec): runtime.model_for(spec) for spec in PROJECT_LEDGER.inputs}
         self.forecast_topics = {names(spec): runtime.model_for(spec) for spec in PROJECT_FORECAST.inputs}
         self._time_by_resource = names(TIME_BY_RESOURCE)
-        self.views: Subjects[ProjectForecastView] = Subjects()
+        self.views: Subjects[ProjectForecastView] = Subjects(forecast, self._forecast_view, self._settle)
 
     def topics(self) -> set[str]:
         """Return the topics these stages read."""
         return set(self.ledger_topics) | set(self.forecast_topics)
 
-    async def handle(self, batch: BatchCommit, event: Any, source: SourceRecord) -> Decision:
+    async def handle(self, batch: BatchCommit, event: Delivered, source: SourceRecord) -> Decision:
         """Decide one project record; return the ledger's decision (empty for a forecast-only input)."""
         ledger_stage = source.topic in self.ledger_topics
         stage = PROJECT_LEDGER.name if ledger_stage else PROJECT_FORECAST.name
@@ -76,25 +77,24 @@ class ProjectStages:
             )
         return decision
 
-    async def settle(self, batch: BatchCommit) -> None:
-        """Settle every project forecast the batch touched: at most one delta per key, net of its run."""
-        for project_id, touched in self.views.drain():
-            await self._settle(batch, project_id, touched)
+    async def settle(self, batch: BatchCommit, due: set[int]) -> None:
+        """Settle the project forecasts of due partitions: at most one delta per key, net of its run."""
+        await self.views.end_batch(batch, due)
 
     async def _settle(
         self, batch: BatchCommit, project_id: str, touched: Touched[ProjectForecastView]
     ) -> None:
         run = touched.run
-        if run.causes:  # nothing changed since the last settle: nothing can have moved
-            settled = forecast_rules.settle(
-                touched.view, self._runtime.forecast, as_of=run.as_of, cause=run.cause, causes=run.causes
-            )
-            cause = batch.cause(touched.partition)
-            for delta in settled.deltas:
-                await batch.outputs.delta(cause, delta)
-            for exc in settled.exceptions:
-                await batch.outputs.exception(cause, exc)
-        batch.state(self._forecast).apply(touched.partition, project_id, touched.view.changes())
+        if run is None:  # Subjects settles only subjects with a run
+            return
+        settled = forecast_rules.settle(
+            touched.view, self._runtime.forecast, as_of=run.as_of, cause=run.cause, causes=run.causes
+        )
+        cause = batch.cause(touched.partition)
+        for delta in settled.deltas:
+            await batch.outputs.delta(cause, delta)
+        for exc in settled.exceptions:
+            await batch.outputs.exception(cause, exc)
 
     async def _ledger_step(
         self, batch: BatchCommit, event: Any, source: SourceRecord, record: Event, redrive: Any
@@ -137,18 +137,10 @@ class ProjectStages:
     ) -> None:
         project_id: str = getattr(record, "project_id")  # noqa: B009 - every forecast input names its project
         redrive = redrive_of(event, PROJECT_FORECAST.name)
-        ended = self.views.ended_by(project_id, record)
-        if ended is not None:  # a month keeps what its last event settled (domain.forecast.runs)
-            await self._settle(batch, project_id, ended)
         try:
-            touched = self.views.touch(
-                project_id,
-                source.partition,
-                record,
-                lambda: self._forecast_view(batch, source.partition, project_id),
-            )
+            touched = await self.views.touch(batch, project_id, source.partition, record)
             if forecast_rules.apply(touched.view, record, self._runtime.forecast):  # type: ignore[arg-type]
-                touched.run.caused(record)
+                Subjects.caused(touched, record)
         except Exception as exc:  # a rule bug or unreadable state must not stop the partition
             failure = quarantine(
                 source,
@@ -163,6 +155,7 @@ class ProjectStages:
         await self._report(batch, source, settled_after(redrive, (), source, record))
 
     def _forecast_view(self, batch: BatchCommit, partition: int, project_id: str) -> ProjectForecastView:
+        """Open a project's forecast as the batch sees it (splitting a legacy value on first use)."""
         reader = batch.state(self._forecast).reader(partition, project_id)
         if reader.get(PROJECT_AGGREGATE, "") is None:
             raw = self._legacy_forecast.value(partition, project_id)

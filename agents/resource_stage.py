@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from agents.commit import BatchCommit
 from agents.inbound import decode, redrive_of, settled, settled_after
 from agents.subjects import Subjects, Touched
 from app.contracts.topics import ASSIGNMENTS_BY_PROJECT, PSA_RESOURCE_ASSIGNMENTS
 from app.contracts.topology import RESOURCE_PLAN
+from app.faust_workarounds.bulk import Delivered
 from app.runtime.runtime import Runtime
 from domain.exceptions import quarantine
 from domain.forecast import RESOURCE_AGGREGATE, ResourcePlanView
@@ -30,13 +29,13 @@ class ResourceStage:
         # Only psa.resource-assignments is this stage's to quarantine: time reaches it re-keyed, decoded.
         self._quarantined = runtime.topic_name(PSA_RESOURCE_ASSIGNMENTS)
         self._by_project = runtime.topic_name(ASSIGNMENTS_BY_PROJECT)
-        self.views: Subjects[ResourcePlanView] = Subjects()
+        self.views: Subjects[ResourcePlanView] = Subjects(plans, self._view, self._settle)
 
     def topics(self) -> set[str]:
         """Return the topics this stage reads."""
         return set(self.models)
 
-    async def handle(self, batch: BatchCommit, event: Any, source: SourceRecord) -> None:
+    async def handle(self, batch: BatchCommit, event: Delivered, source: SourceRecord) -> None:
         """Apply one record to its resource's plan."""
         redrive = redrive_of(event, RESOURCE_PLAN.name)
         record = decode(self._runtime.codec, source, self.models[source.topic])
@@ -51,18 +50,10 @@ class ResourceStage:
             key = record.project_id.encode()
             await batch.outputs.raw(cause, self._by_project, key, source.raw_value)
         resource_id: str = getattr(record, "resource_id")  # noqa: B009 - every plan input names its resource
-        ended = self.views.ended_by(resource_id, record)
-        if ended is not None:  # a month keeps what its last event settled (domain.forecast.runs)
-            await self._settle(batch, resource_id, ended)
         try:
-            touched = self.views.touch(
-                resource_id,
-                source.partition,
-                record,
-                lambda: self._view(batch, source.partition, resource_id),
-            )
+            touched = await self.views.touch(batch, resource_id, source.partition, record)
             if plan_rules.apply(touched.view, record, self._runtime.forecast):  # type: ignore[arg-type]
-                touched.run.caused(record)
+                Subjects.caused(touched, record)
         except Exception as exc:  # a rule bug or unreadable state must not stop the partition
             failure = quarantine(
                 source,
@@ -75,23 +66,22 @@ class ResourceStage:
             return
         await self._report(batch, source, settled_after(redrive, (), source, record))
 
-    async def settle(self, batch: BatchCommit) -> None:
-        """Settle every resource plan the batch touched."""
-        for resource_id, touched in self.views.drain():
-            await self._settle(batch, resource_id, touched)
+    async def settle(self, batch: BatchCommit, due: set[int]) -> None:
+        """Settle the resource plans of due partitions."""
+        await self.views.end_batch(batch, due)
 
     async def _settle(self, batch: BatchCommit, resource_id: str, touched: Touched[ResourcePlanView]) -> None:
         run = touched.run
-        if run.causes:  # nothing changed since the last settle: nothing can have moved
-            settled = plan_rules.settle(
-                touched.view, self._runtime.forecast, as_of=run.as_of, cause=run.cause, causes=run.causes
-            )
-            cause = batch.cause(touched.partition)
-            for delta in settled.deltas:
-                await batch.outputs.delta(cause, delta)
-            for exc in settled.exceptions:
-                await batch.outputs.exception(cause, exc)
-        batch.state(self._plans).apply(touched.partition, resource_id, touched.view.changes())
+        if run is None:  # Subjects settles only subjects with a run
+            return
+        settled = plan_rules.settle(
+            touched.view, self._runtime.forecast, as_of=run.as_of, cause=run.cause, causes=run.causes
+        )
+        cause = batch.cause(touched.partition)
+        for delta in settled.deltas:
+            await batch.outputs.delta(cause, delta)
+        for exc in settled.exceptions:
+            await batch.outputs.exception(cause, exc)
 
     def _view(self, batch: BatchCommit, partition: int, resource_id: str) -> ResourcePlanView:
         reader = batch.state(self._plans).reader(partition, resource_id)

@@ -1,9 +1,6 @@
-"""A batch's outgoing records: sent in the transaction of their cause's partition, awaited together."""
+"""A batch's outgoing records: queued in the transaction of their cause's partition, flushed together."""
 
 from __future__ import annotations
-
-import asyncio
-from typing import Any
 
 from app.contracts.topics import (
     ERP_BILLING_COMMANDS,
@@ -14,7 +11,7 @@ from app.contracts.topics import (
 )
 from app.runtime.metrics import EVENTS_OUT, EXCEPTIONS
 from app.runtime.runtime import Runtime
-from domain.records.common import Envelope
+from app.runtime.sink import Placed
 from domain.records.erp import BillingCommand
 from domain.records.forecast import ForecastDelta, ForecastSnapshot
 from domain.records.ops import BusinessException
@@ -23,11 +20,10 @@ Cause = tuple[str, int]  # (topic, partition) of the record a send belongs with
 
 
 class SendBuffer:
-    """The sends of one batch, not yet acknowledged; `delivered()` awaits the broker's ack of every one."""
+    """The records of one batch, not yet sent; `delivered()` sends them and awaits the broker's acks."""
 
     def __init__(self, runtime: Runtime):
         self._runtime = runtime
-        self._pending: list[asyncio.Future[Any]] = []
         self._counted: dict[str, int] = {}
 
     async def raw(
@@ -38,11 +34,9 @@ class SendBuffer:
         value: bytes | None,
         partition: int | None = None,
         headers: list[tuple[str, bytes]] | None = None,
-    ) -> asyncio.Future[Any]:
-        """Send bytes to a concrete topic in the cause's transaction."""
-        sent = await self._runtime.sink.send(cause, topic, key, value, partition, headers)
-        self._pending.append(sent)
-        return sent
+    ) -> Placed:
+        """Queue bytes for a concrete topic in the cause's transaction."""
+        return await self._runtime.sink.send(cause, topic, key, value, partition, headers)
 
     async def _send(self, cause: Cause, spec: TopicSpec, key: bytes | None, value: bytes) -> None:
         name = self._runtime.topic_name(spec)
@@ -65,32 +59,43 @@ class SendBuffer:
     async def delta(self, cause: Cause, delta: ForecastDelta) -> None:
         """Send a forecast delta and the snapshot it leaves, so the compacted topic holds the latest value."""
         codec = self._runtime.codec
-        await self._send(cause, FORECAST_DELTAS, delta.subject_id.encode(), codec.encode(delta))
-        latest = ForecastSnapshot(
-            envelope=Envelope(
-                event_id=f"snap:{delta.event_id}",
-                event_type="forecast.snapshot",
-                occurred_at=delta.occurred_at,
-                source_system="psflow",
-                correlation_id=delta.envelope.correlation_id,
-                causation_id=delta.event_id,
-            ),
-            subject_type=delta.subject_type,
-            subject_id=delta.subject_id,
-            period=delta.period,
-            metric=delta.metric,
-            value=delta.current,
-            unit=delta.unit,
-            as_of=delta.as_of,
-            delta_event_id=delta.event_id,
+        datum = delta.model_dump()
+        await self._send(
+            cause, FORECAST_DELTAS, delta.subject_id.encode(), codec.encode_datum(ForecastDelta, datum)
         )
-        await self._send(cause, FORECAST_SNAPSHOTS, latest.key.encode(), codec.encode(latest))
+        # Built as a plain datum from the delta's: a ForecastSnapshot model would validate what the delta was.
+        envelope = datum["envelope"]
+        snapshot = {
+            "envelope": {
+                "event_id": f"snap:{delta.event_id}",
+                "event_type": "forecast.snapshot",
+                "occurred_at": envelope["occurred_at"],
+                "source_system": "psflow",
+                "correlation_id": envelope["correlation_id"],
+                "causation_id": delta.event_id,
+            },
+            "subject_type": datum["subject_type"],
+            "subject_id": delta.subject_id,
+            "period": delta.period,
+            "metric": delta.metric,
+            "value": datum["current"],
+            "unit": delta.unit,
+            "as_of": datum["as_of"],
+            "delta_event_id": delta.event_id,
+        }
+        key = f"{delta.subject_type.value}:{delta.subject_id}:{delta.period}:{delta.metric}"
+        await self._send(
+            cause, FORECAST_SNAPSHOTS, key.encode(), codec.encode_datum(ForecastSnapshot, snapshot)
+        )
 
-    async def delivered(self) -> list[Any]:
-        """Wait until the broker has acknowledged every send of the batch; return their metadata."""
-        pending, self._pending = self._pending, []
-        acked = list(await asyncio.gather(*pending)) if pending else []
+    async def delivered(self) -> None:
+        """Send the batch's records and wait until the broker has acknowledged every one."""
+        await self._runtime.sink.flush()
         for topic, count in self._counted.items():
             EVENTS_OUT.labels(topic).inc(count)
         self._counted.clear()
-        return acked
+
+    def discard(self) -> None:
+        """Forget the batch's records (it was abandoned)."""
+        self._counted.clear()
+        self._runtime.sink.discard()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from agents.commit import BatchCommit
 from agents.project_stage import index_parked
+from app.faust_workarounds.bulk import Delivered
 from app.runtime.runtime import Runtime
 from domain.ledger import Context, expire_parked
 from domain.records.ops import SourceRecord
@@ -21,7 +21,7 @@ class Sweep:
         self._runtime = runtime
         self._ledger = ledger
 
-    async def handle(self, batch: BatchCommit, event: Any, source: SourceRecord) -> None:
+    async def handle(self, batch: BatchCommit, event: Delivered, source: SourceRecord) -> None:
         """Sweep the tick's partition: only the projects its parking index lists are read."""
         settings = self._runtime.settings
         ctx = Context(

@@ -146,7 +146,7 @@ def start_worker(
     )
     log = data_dir / "worker.log"
     with log.open("wb") as out:
-        worker = subprocess.Popen([sys.executable, "-m", module, "worker"], env=env, stdout=out, stderr=out)
+        worker = subprocess.Popen([sys.executable, *(module.split() if " " in module else ["-m", module]), "worker"], env=env, stdout=out, stderr=out)
     return worker, port, log
 
 

@@ -8,6 +8,7 @@ import faust
 
 from app.contracts.topology import PROJECT_FORECAST_ITEMS, PROJECT_LEDGER_ITEMS, RESOURCE_PLAN_ITEMS
 from domain.forecast import PROJECT_KINDS, RESOURCE_KINDS
+from domain.forecast.runs import PendingRun
 from domain.ledger import KINDS as LEDGER_KINDS
 from domain.ledger.state import Mark
 from tables.keyed import KeyedTable
@@ -15,6 +16,9 @@ from tables.keyed import KeyedTable
 # Projects of a partition that have parked events: the sweep reads this index, not every project.
 PARKING = "~parking"
 PARKING_KIND = "project"
+# Forecast subjects of a partition with changes not yet settled (agents/subjects.py), in their own table.
+PENDING = "~settle"
+PENDING_KIND = "pending"
 
 
 @dataclass(frozen=True)
@@ -33,9 +37,9 @@ def ledger_items(app: faust.App) -> KeyedTable:
 
 def forecast_items(app: faust.App) -> KeyedTable:
     """Declare the table of every project's forecast items."""
-    return KeyedTable(app, PROJECT_FORECAST_ITEMS, PROJECT_KINDS)
+    return KeyedTable(app, PROJECT_FORECAST_ITEMS, {**PROJECT_KINDS, PENDING_KIND: PendingRun})
 
 
 def plan_items(app: faust.App) -> KeyedTable:
     """Declare the table of every resource's plan items."""
-    return KeyedTable(app, RESOURCE_PLAN_ITEMS, RESOURCE_KINDS)
+    return KeyedTable(app, RESOURCE_PLAN_ITEMS, {**RESOURCE_KINDS, PENDING_KIND: PendingRun})

@@ -30,6 +30,13 @@ ROCKSDB_OPTIONS = {
 }
 
 
+# Decoded committed items kept between batches; the whole cache is dropped when it reaches this size, so it
+# bounds memory whatever the number of subjects, and a busy subject's items are read from RocksDB and
+# parsed once, not at every event that reads them.
+CACHE_ITEMS = 20_000
+_ABSENT = object()
+
+
 class KeyedTable:
     """A Faust table of typed items, changelogged to Kafka and partitioned like its subjects' topics."""
 
@@ -37,6 +44,10 @@ class KeyedTable:
         self.spec = spec
         self.kinds = dict(kinds)
         self.partitions = spec.partitions
+        # Committed items by key (or _ABSENT), valid for one consumer generation: a rebalance may bring a
+        # partition whose store recovery or another worker changed (see `begin`).
+        self._cache: dict[bytes, object] = {}
+        self._generation: int | None = None
         # bytes types make Faust use the raw codec for the changelog: this class owns the format.
         self.table: Any = app.Table(
             spec.name,
@@ -56,10 +67,31 @@ class KeyedTable:
         """Parse a stored value of a kind."""
         return self.kinds[kind].model_validate_json(raw)
 
+    def begin(self, generation: int) -> None:
+        """Start a batch of a consumer generation: a new one drops every cached item."""
+        if generation != self._generation:
+            self._cache.clear()
+            self._generation = generation
+
+    def committed(self, items: Mapping[bytes, BaseModel | None]) -> None:
+        """Note items a batch has just written to the local store (its transaction committed)."""
+        if len(self._cache) + len(items) > CACHE_ITEMS:
+            self._cache.clear()
+        for key, value in items.items():
+            self._cache[key] = _ABSENT if value is None else value
+
     def stored(self, partition: int, subject: str, kind: str, item: str) -> BaseModel | None:
         """Return an item as the local store holds it (committed state)."""
-        raw = local_get(self.table, partition, self.key(subject, kind, item))
-        return None if raw is None else self.decode(kind, raw)
+        key = self.key(subject, kind, item)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return None if cached is _ABSENT else cached  # type: ignore[return-value]
+        raw = local_get(self.table, partition, key)
+        value = None if raw is None else self.decode(kind, raw)
+        if len(self._cache) >= CACHE_ITEMS:
+            self._cache.clear()
+        self._cache[key] = _ABSENT if value is None else value
+        return value
 
     def stored_scan(
         self, partition: int, subject: str, kind: str, prefix: str = ""
@@ -95,6 +127,10 @@ class BatchState:
     def staged_items(self, subject: str, kind: str) -> set[str]:
         """Return the ids of a subject's kind staged in this batch."""
         return self._staged_items.get((subject, kind), set())
+
+    def models(self) -> dict[bytes, BaseModel | None]:
+        """Return the staged items by key (None deletes)."""
+        return {key: value for key, (_, value) in self.staged.items()}
 
     def encoded(self) -> dict[int, dict[bytes, bytes | None]]:
         """Return the staged items as stored bytes (None deletes), by partition."""

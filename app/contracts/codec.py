@@ -19,6 +19,7 @@ import fastavro
 import fastavro.schema
 from pydantic import ValidationError
 
+from app.contracts.avro_binary import Writer, compile_writer
 from app.contracts.subjects import AVRO_DIR, CONTRACTS, Contract
 from domain.records.common import Event
 from domain.records.ops import ExceptionReason
@@ -48,6 +49,8 @@ class SchemaVersion:
     full_name: str
     fingerprint: bytes
     parsed: Any
+    # Compiled once (app.contracts.avro_binary); None where the schema needs fastavro.
+    write: Writer | None = None
 
 
 def fingerprint_of(parsed: Any) -> bytes:
@@ -69,6 +72,7 @@ def load_versions(avro_dir: Path = AVRO_DIR) -> list[SchemaVersion]:
                 full_name=parsed["name"],
                 fingerprint=fingerprint_of(parsed),
                 parsed=parsed,
+                write=compile_writer(parsed),
             )
         )
     return versions
@@ -110,8 +114,17 @@ class AvroCodec:
         writer = self._writer_by_model[type(record)]
         return self.encode_with(writer, record.model_dump())
 
+    def encode_datum(self, model: type[Event], datum: Mapping[str, Any]) -> bytes:
+        """Encode a plain datum of a record type (its model_dump shape) with the type's newest schema."""
+        return self.encode_with(self._writer_by_model[model], datum)
+
     def encode_with(self, writer: SchemaVersion, datum: Mapping[str, Any]) -> bytes:
         """Encode a plain datum with a given schema version (older producers, tests)."""
+        if writer.write is not None:
+            body = bytearray(MAGIC)
+            body += writer.fingerprint
+            writer.write(body, datum)
+            return bytes(body)
         out = io.BytesIO()
         out.write(MAGIC)
         out.write(writer.fingerprint)
@@ -137,15 +150,16 @@ class AvroCodec:
             # Same schema: skip resolution; otherwise resolve old writer into the current reader.
             reader_schema = None if reader is writer else reader.parsed
             datum = fastavro.schemaless_reader(body, writer.parsed, reader_schema)
+            end = body.tell()
         except Exception as exc:  # fastavro raises EOFError, ValueError, struct errors... on bad bodies
             raise DecodeError(
                 ExceptionReason.DECODE_MALFORMED_BODY,
                 f"{writer.full_name} v{writer.version} body does not decode: {type(exc).__name__}: {exc}",
             ) from exc
-        if body.tell() != len(data):
+        if end != len(data):
             raise DecodeError(
                 ExceptionReason.DECODE_MALFORMED_BODY,
-                f"{len(data) - body.tell()} trailing bytes after a {writer.full_name} body",
+                f"{len(data) - end} trailing bytes after a {writer.full_name} body",
             )
         if not isinstance(datum, dict):
             raise DecodeError(ExceptionReason.DECODE_MALFORMED_BODY, "body is not a record")

@@ -10,41 +10,35 @@ middle of whatever an agent is doing. psflow instead:
 - sends each output, forward and changelog record through the producer of the partition of the record
   that caused it (`producer_for`), so the output commits with that record's offset or not at all, is
   invisible to read_committed readers until then, and a zombie's late writes are fenced with its producer;
-- lets Faust commit only at a batch boundary (`BATCH_GATE`; its own timer and ack counter are switched off
-  in app_options), and commits every partition's transaction of a batch concurrently instead of one by one;
+- commits a batch's own offsets at its boundary (`commit_offsets`): its records never pass through Faust's
+  acks (`bulk`), so Faust's own commits (timer, ack counter, task errors, stop) never carry part of one;
+  every partition's transaction of a batch commits concurrently instead of one by one;
 - holds Faust's rebalance handler back while a commit is in flight, so no producer is stopped mid-commit;
-- on a rebalance mid-batch, aborts the partitions' open transactions and forgets the batch's events, which
-  Faust then reads again from the committed offsets (`abandon`).
+- on a rebalance mid-batch, aborts the partitions' open transactions and reads the batch's records again
+  (`abandon`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from aiokafka.structs import TopicPartition
 from faust.transport.consumer import Consumer, TransactionManager
 from faust.transport.drivers.aiokafka import Producer
 from faust.types import TP
 
 _MENDED = "_psflow_batch_commits"
-_COMMIT_ROUNDS = 4
 
 
 class Revoked(Exception):
     """The partition a record came from is no longer this worker's: its batch must be abandoned."""
 
 
-class BatchGate:
-    """Whether an agent is between the first write of a batch and its commit."""
-
-    def __init__(self) -> None:
-        self.in_flight = False
-        self.at_boundary = False
-        self.lock = asyncio.Lock()
-
-
-BATCH_GATE = BatchGate()
+# Held while a batch commits: Faust's rebalance handler waits for it (`after_commits`), so no producer is
+# stopped in the middle of a commit.
+COMMIT_LOCK = asyncio.Lock()
 
 
 def transactional_id(app: Any, topic: str, partition: int) -> str:
@@ -67,47 +61,27 @@ def producer_for(app: Any, topic: str, partition: int) -> Any:
     return producer
 
 
-async def commit_batch(app: Any) -> bool:
-    """Commit the acked offsets of every partition with its transaction (Faust's commit, at the boundary).
+async def commit_offsets(app: Any, offsets: Mapping[tuple[str, int], int]) -> bool:
+    """Commit a batch: each partition's transaction with the offset after its last record, all at once.
 
-    Faust commits one run of consecutive acked offsets per partition per call, and misses the gap a
-    transaction marker leaves right after a partition's first record (its gap check treats a read offset of 0
-    as none): the rest would wait for the next batch's commit (tests/integration/worker/test_forecast.py saw
-    repartitioned time wait a minute, for the next tick). So it is asked again until nothing is left.
+    The offsets are the batch's own, not Faust's acked ones: bulk records never pass through Faust's acks
+    (app.faust_workarounds.bulk), so no commit of Faust's can carry half a batch. Partitions revoked in the
+    meantime are left out by Faust (their records are read again by their new owner).
     """
-    BATCH_GATE.at_boundary = True
-    try:
-        async with BATCH_GATE.lock:
-            committed = False
-            for _ in range(_COMMIT_ROUNDS):
-                if not await app.consumer.commit():
-                    break
-                committed = True
-            return committed
-    finally:
-        BATCH_GATE.at_boundary = False
+    async with COMMIT_LOCK:
+        # aiokafka's own TopicPartition: its send_offsets_to_transaction refuses Faust's TP.
+        tps = {TopicPartition(t, p): o for (t, p), o in offsets.items()}
+        committed: bool = await app.consumer._commit_offsets(tps)
+        return committed
 
 
-async def abandon(app: Any, partitions: Iterable[tuple[str, int]], events: Iterable[Any]) -> None:
-    """Abort the open transactions of a batch's partitions and forget its events, then read them again.
-
-    The events are marked acked without telling the consumer, so Faust's batch iterator does not ack them
-    and no offset past them is committed; the consumer is sent back to the first of them on each partition
-    that is still this worker's (after a rebalance Faust itself seeks to the committed offsets).
-    """
-    first: dict[TP, int] = {}
-    for event in events:
-        event.message.acked = True
-        tp = TP(event.message.topic, event.message.partition)
-        first[tp] = min(first.get(tp, event.message.offset), event.message.offset)
-    assigned = app.consumer.assignment() if first else set()
-    for tp, offset in sorted(first.items()):
-        if tp in assigned:
-            await app.consumer.seek(tp, offset)
+async def abandon(app: Any, firsts: Mapping[tuple[str, int], int]) -> None:
+    """Abort the open transactions of a batch's partitions and read them again from their first records."""
+    await seek_back(app, firsts)
     if not app.in_transaction:
         return
     tids = set()
-    for topic, partition in partitions:
+    for topic, partition in firsts:
         try:
             tids.add(transactional_id(app, topic, partition))
         except KeyError:
@@ -116,6 +90,17 @@ async def abandon(app: Any, partitions: Iterable[tuple[str, int]], events: Itera
         if tid in app.producer._transaction_producers:
             await app.producer.abort_transaction(tid)
             await app.producer.begin_transaction(tid)
+
+
+async def seek_back(app: Any, firsts: Mapping[tuple[str, int], int]) -> None:
+    """Read partitions again from the given offsets where they are still this worker's.
+
+    After a rebalance Faust itself seeks each assigned partition to its committed offset.
+    """
+    assigned = app.consumer.assignment() if firsts else set()
+    for (topic, partition), offset in sorted(firsts.items()):
+        if TP(topic, partition) in assigned:
+            await app.consumer.seek(TP(topic, partition), offset)
 
 
 async def commit_transactions_concurrently(
@@ -139,34 +124,20 @@ async def commit_transactions_concurrently(
     await asyncio.gather(*(one(tid, offsets) for tid, offsets in tid_to_offset_map.items()))
 
 
-def gated(commit: Any) -> Any:
-    """Return Faust's consumer commit refusing to run in the middle of a batch (a no-op returning False)."""
-
-    async def commit_at_boundary(self: Any, *args: Any, **kwargs: Any) -> bool:
-        # Faust's timer, ack counter, task-error and stop commits would commit half a batch's writes.
-        if BATCH_GATE.in_flight and not BATCH_GATE.at_boundary:
-            return False
-        committed: bool = await commit(self, *args, **kwargs)
-        return committed
-
-    return commit_at_boundary
-
-
 def after_commits(on_rebalance: Any) -> Any:
     """Return Faust's transaction rebalance handler waiting for a batch commit in flight to finish."""
 
     async def rebalance_after_commit(self: Any, *args: Any, **kwargs: Any) -> None:
-        async with BATCH_GATE.lock:
+        async with COMMIT_LOCK:
             await on_rebalance(self, *args, **kwargs)
 
     return rebalance_after_commit
 
 
 def bend_commits() -> None:
-    """Install the batch gate and the concurrent commit on Faust (idempotent)."""
+    """Install the rebalance wait and the concurrent commit on Faust (idempotent)."""
     if getattr(Consumer, _MENDED, False):
         return
-    Consumer.commit = gated(Consumer.commit)  # type: ignore[method-assign]
     TransactionManager.on_rebalance = after_commits(TransactionManager.on_rebalance)  # type: ignore[method-assign]
     Producer.commit_transactions = commit_transactions_concurrently  # type: ignore[method-assign]
     setattr(Consumer, _MENDED, True)

@@ -49,6 +49,10 @@ class Settings(BaseModel):
     sweep_interval: timedelta = Field(
         timedelta(minutes=1), description="How often parked items are checked against the park limit."
     )
+    forecast_interval: timedelta = Field(
+        timedelta(seconds=10),
+        description="How often a partition's changed forecasts settle and emit deltas (0: every batch).",
+    )
     batch_size: int = Field(
         500, ge=1, description="Records an agent handles before it waits once for its outputs' acks."
     )
@@ -80,7 +84,7 @@ class Settings(BaseModel):
 def _parse(name: str, raw: str) -> object:
     if name == "closed_periods":
         return frozenset(p.strip() for p in raw.split(",") if p.strip())
-    if name in ("park_limit", "sweep_interval", "batch_wait"):
+    if name in ("park_limit", "sweep_interval", "batch_wait", "forecast_interval"):
         return timedelta(seconds=float(raw))
     return raw
 

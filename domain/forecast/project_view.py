@@ -6,7 +6,7 @@ is and the lookups by resource stay right.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar, cast
 
@@ -70,6 +70,13 @@ class ProjectForecastView:
         """Record that an event was applied, and whether it changed anything settling reads."""
         self._applied += 1
         self._changed = self._changed or changed
+
+    def unsettled(self) -> tuple[tuple[str, ...], bool]:
+        """Return what settling must recompute: a project recomputes every month, so nothing to keep."""
+        return (), False
+
+    def resume(self, months: Iterable[str], everything: bool) -> None:
+        """Take over what an earlier batch left unsettled (nothing: see `unsettled`)."""
 
     @property
     def unchanged(self) -> bool:

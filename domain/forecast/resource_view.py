@@ -65,6 +65,15 @@ class ResourcePlanView:
         """Record that every month may have moved (a region or calendar change)."""
         self._everything = True
 
+    def unsettled(self) -> tuple[tuple[str, ...], bool]:
+        """Return the months touched since the last settle, and whether every month may have moved."""
+        return tuple(sorted(self._touched)), self._everything
+
+    def resume(self, months: Iterable[str], everything: bool) -> None:
+        """Take over the months an earlier batch touched and did not settle."""
+        self._touched.update(months)
+        self._everything = self._everything or everything
+
     def to_settle(self) -> list[str]:
         """Return the months settling must compute: the touched ones, or every month the plan has."""
         if self._everything:

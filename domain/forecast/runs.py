@@ -1,16 +1,19 @@
-"""When a subject's forecast settles: at the end of each run of its events inside one month, and of a batch.
+"""When a subject's forecast settles: at the end of each run of its events inside one month, and when due.
 
 A month keeps the point-in-time metrics (recognized revenue, backlog, ETC, EAC) of the last settle in it. The
-worker settles at least once per batch, but a batch may span months; were it settled only at its end, what
-a month reports would depend on where batches happened to end. Settling also whenever the next changing
-event falls in another month than the run so far makes every month's last settle the one at its last event,
-whatever the batching: the worker and the replay recompute both follow this rule and so agree.
+worker settles a subject when its settle interval is due (at a batch end), but a run of changes may span
+months; were it settled only then, what a month reports would depend on where batches and intervals
+happened to end. Settling also whenever the next changing event falls in another month than the run so far
+makes every month's last settle the one at its last event, whatever the timing: the worker and the replay
+recompute both follow this rule and so agree. Between settles a subject's run is kept as a `PendingRun`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.forecast.calendar import day_of, period_of
 from domain.records.common import Envelope, Event
@@ -42,3 +45,26 @@ class SettleRun:
         self.as_of = max(self.as_of, event.occurred_at) if self.causes else event.occurred_at
         self.cause = event.envelope
         self.causes = (*self.causes, event.event_id)[-MAX_CAUSES:]
+
+    def pending(self, months: tuple[str, ...] = (), everything: bool = False) -> PendingRun:
+        """Return the run as kept between settles, with the months it moved (when the subject needs them)."""
+        return PendingRun(
+            as_of=self.as_of, cause=self.cause, causes=self.causes, months=months, everything=everything
+        )
+
+    @classmethod
+    def resumed(cls, pending: PendingRun) -> SettleRun:
+        """Continue a run kept between settles."""
+        return cls(as_of=pending.as_of, cause=pending.cause, causes=pending.causes)
+
+
+class PendingRun(BaseModel):
+    """A subject's changes not yet settled: the run so far and, for a resource, the months it moved."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    as_of: AwareDatetime
+    cause: Envelope
+    causes: tuple[str, ...]
+    months: tuple[str, ...] = ()
+    everything: bool = False

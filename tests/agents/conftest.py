@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -69,6 +69,7 @@ class RecordingSink:
 
     def __init__(self, sent: dict[str, list[Any]]):
         self.sent = sent
+        self.committed: dict[tuple[str, int], int] = {}
         self._offsets: dict[str, int] = {}
 
     async def send(
@@ -79,12 +80,20 @@ class RecordingSink:
         value: bytes | None,
         partition: int | None = None,
         headers: Any = None,
-    ) -> asyncio.Future[Any]:
+    ) -> Any:
         self.sent.setdefault(topic, []).append(value)
         offset = self._offsets[topic] = self._offsets.get(topic, -1) + 1
-        acknowledged: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        acknowledged.set_result(SimpleNamespace(offset=offset))
-        return acknowledged
+        return SimpleNamespace(offset=offset)
+
+    async def flush(self) -> None:
+        return None
+
+    def discard(self) -> None:
+        return None
+
+    async def commit(self, offsets: Mapping[tuple[str, int], int]) -> bool:
+        self.committed.update(offsets)
+        return True
 
 
 @pytest.fixture

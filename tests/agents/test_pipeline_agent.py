@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.contracts.topics import ERP_BILLING_COMMANDS, OPS_EXCEPTIONS, PSA_PROJECTS, PSA_TIME_ENTRIES
+from app.contracts.topics import (
+    ERP_BILLING_COMMANDS,
+    FORECAST_DELTAS,
+    FORECAST_SNAPSHOTS,
+    OPS_EXCEPTIONS,
+    PSA_PROJECTS,
+    PSA_TIME_ENTRIES,
+)
+from domain.records.common import Envelope
 from domain.records.erp import BillingCommand, BillingCommandType
+from domain.records.forecast import ForecastDelta, ForecastSnapshot
 from domain.records.ops import BusinessException, ExceptionReason
 from tests.agents.conftest import Harness
 from tests.support.factories import contract, time_entry
@@ -64,3 +73,45 @@ async def test_a_stored_ledger_this_version_cannot_read_parks_the_record_instead
     await harness.put(PSA_PROJECTS, "P-4", contract("P-4"))
     outcome = await harness.put(PSA_TIME_ENTRIES, "P-4", time_entry("P-4"))
     assert [c.command_type for c in outcome.commands] == [BillingCommandType.POST_TIME_CHARGE]
+
+
+async def test_every_delta_leaves_a_snapshot_of_its_current_value_under_the_compaction_key(
+    harness: Harness,
+) -> None:
+    await harness.put(PSA_PROJECTS, "P-5", contract("P-5"))
+    await harness.put(PSA_TIME_ENTRIES, "P-5", time_entry("P-5", hours=Decimal("2.00")))
+
+    deltas = [d for d in harness.decoded(FORECAST_DELTAS) if isinstance(d, ForecastDelta)]
+    snapshots = [s for s in harness.decoded(FORECAST_SNAPSHOTS) if isinstance(s, ForecastSnapshot)]
+    assert deltas and len(snapshots) == len(deltas)
+    for delta, snap in zip(deltas, snapshots, strict=True):
+        expected = ForecastSnapshot(
+            envelope=Envelope(
+                event_id=f"snap:{delta.event_id}",
+                event_type="forecast.snapshot",
+                occurred_at=delta.occurred_at,
+                source_system="psflow",
+                correlation_id=delta.envelope.correlation_id,
+                causation_id=delta.event_id,
+            ),
+            subject_type=delta.subject_type,
+            subject_id=delta.subject_id,
+            period=delta.period,
+            metric=delta.metric,
+            value=delta.current,
+            unit=delta.unit,
+            as_of=delta.as_of,
+            delta_event_id=delta.event_id,
+        )
+        assert snap == expected
+        assert harness.runtime.codec.encode(snap) == harness.runtime.codec.encode(expected)
+
+
+async def test_a_batch_commits_the_offset_after_its_last_record_of_each_partition(harness: Harness) -> None:
+    await harness.put(PSA_PROJECTS, "P-6", contract("P-6"))
+    await harness.put(PSA_TIME_ENTRIES, "P-6", time_entry("P-6"))
+    await harness.put(PSA_TIME_ENTRIES, "P-6", time_entry("P-6"))
+
+    committed = harness.runtime.sink.committed  # type: ignore[attr-defined]
+    assert committed[(harness.runtime.topic_name(PSA_PROJECTS), 0)] == 1
+    assert committed[(harness.runtime.topic_name(PSA_TIME_ENTRIES), 0)] == 2

@@ -1,32 +1,26 @@
-"""Faust commits only at a batch boundary, every partition at once, and a cut batch is dropped whole."""
+"""A batch commits its own offsets, every partition at once, and a cut batch is dropped whole."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from aiokafka.structs import TopicPartition
 from faust.types import TP
 
 from app.faust_workarounds import transactions
 from app.faust_workarounds.transactions import (
-    BATCH_GATE,
+    COMMIT_LOCK,
     Revoked,
     abandon,
     after_commits,
+    commit_offsets,
     commit_transactions_concurrently,
-    gated,
     producer_for,
 )
-
-
-@pytest.fixture(autouse=True)
-def gate_reset() -> Iterator[None]:
-    yield
-    BATCH_GATE.in_flight = BATCH_GATE.at_boundary = False
 
 
 class FakeTransactionalProducer:
@@ -66,6 +60,13 @@ class FakeConsumer:
     def __init__(self, assigned: set[TP]) -> None:
         self.assigned = assigned
         self.seeks: list[tuple[TP, int]] = []
+        self.committed: list[dict[Any, int]] = []
+        self.lock_held_while_committing = False
+
+    async def _commit_offsets(self, offsets: dict[Any, int]) -> bool:
+        self.lock_held_while_committing = COMMIT_LOCK.locked()
+        self.committed.append(offsets)
+        return True
 
     def assignment(self) -> set[TP]:
         return self.assigned
@@ -88,22 +89,16 @@ def fake_app(
     )
 
 
-async def test_faust_does_not_commit_in_the_middle_of_a_batch_but_does_at_its_boundary() -> None:
-    commits: list[str] = []
+async def test_a_batch_commits_exactly_its_own_offsets_under_the_commit_lock() -> None:
+    app = fake_app(assigned={TP("psa.time-entries", 1)})
 
-    async def faust_commit(self: Any) -> bool:
-        commits.append("committed")
-        return True
+    assert await commit_offsets(app, {("psa.time-entries", 1): 13, ("psa.projects", 1): 4}) is True
 
-    commit = gated(faust_commit)
-    BATCH_GATE.in_flight = True
-
-    assert await commit(object()) is False
-    BATCH_GATE.at_boundary = True
-    assert await commit(object()) is True
-    BATCH_GATE.in_flight = BATCH_GATE.at_boundary = False
-    assert await commit(object()) is True
-    assert commits == ["committed", "committed"]
+    (offsets,) = app.consumer.committed
+    # aiokafka's send_offsets_to_transaction refuses any key but its own TopicPartition.
+    assert all(isinstance(tp, TopicPartition) for tp in offsets)
+    assert offsets == {TopicPartition("psa.time-entries", 1): 13, TopicPartition("psa.projects", 1): 4}
+    assert app.consumer.lock_held_while_committing  # a rebalance waits for it (after_commits)
 
 
 async def test_a_rebalance_waits_for_the_commit_in_flight() -> None:
@@ -113,7 +108,7 @@ async def test_a_rebalance_waits_for_the_commit_in_flight() -> None:
         order.append("rebalance")
 
     rebalance = after_commits(faust_rebalance)
-    async with BATCH_GATE.lock:
+    async with COMMIT_LOCK:
         waiting = asyncio.create_task(rebalance(object()))
         await asyncio.sleep(0.01)
         order.append("commit done")
@@ -150,20 +145,14 @@ async def test_every_partition_commits_at_once_not_one_after_the_other() -> None
     assert all(p.calls == ["offsets:group", "commit", "begin"] for p in producers.values())
 
 
-async def test_an_abandoned_batch_aborts_its_partitions_and_its_events_are_read_again_not_acked() -> None:
-    kept, moved = TP("psa.time-entries", 1), TP("psa.time-entries", 2)
+async def test_an_abandoned_batch_aborts_its_partitions_and_its_records_are_read_again() -> None:
+    kept = TP("psa.time-entries", 1)
     app = fake_app(
         tids={"psflow-0-1": FakeTransactionalProducer(), "psflow-0-2": FakeTransactionalProducer()},
         assigned={kept},
     )
-    events = [
-        SimpleNamespace(
-            message=SimpleNamespace(acked=False, topic=tp.topic, partition=tp.partition, offset=o)
-        )
-        for tp, o in ((kept, 12), (moved, 7), (kept, 11))
-    ]
 
-    await abandon(app, [("psa.time-entries", 1), ("psa.time-entries", 2), ("psa.time-entries", 1)], events)
+    await abandon(app, {("psa.time-entries", 1): 11, ("psa.time-entries", 2): 7})
 
     assert app.producer.calls == [
         "abort:psflow-0-1",
@@ -171,8 +160,6 @@ async def test_an_abandoned_batch_aborts_its_partitions_and_its_events_are_read_
         "abort:psflow-0-2",
         "begin:psflow-0-2",
     ]
-    # Marked acked without the consumer hearing of it: Faust's batch iterator will not ack them either.
-    assert all(e.message.acked for e in events)
     # Read again from the first of them where the partition is still ours (a rebalance seeks the others).
     assert app.consumer.seeks == [(kept, 11)]
 
