@@ -9,7 +9,7 @@ it; the index is read only when the partition is due, and holds one small item p
 
 from __future__ import annotations
 
-import time
+from time import monotonic
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -53,14 +53,14 @@ class Cadence:
     Kept in memory: after a restart every partition is due at once, and its pending index says what to settle.
     """
 
-    def __init__(self, interval_s: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, interval_s: float, clock: Callable[[], float] | None = None):
         self._interval = interval_s
         self._clock = clock
         self._last: dict[int, float] = {}
 
     def due(self, partitions: Iterable[int]) -> set[int]:
         """Return the partitions whose subjects settle at this batch end, and mark them settled now."""
-        now = self._clock()
+        now = self._clock() if self._clock is not None else monotonic()
         due = {p for p in partitions if p not in self._last or now - self._last[p] >= self._interval}
         for partition in due:
             self._last[partition] = now

@@ -38,6 +38,8 @@ def long_history(bootstrap: str, entries: int, codec: AvroCodec) -> None:
     print(
         f"one project, {entries} approved time entries ({produced} records): {run.rate:.0f} records/s overall"
     )
+    deciles = " ".join(f"{run.window_rate(i / 10, (i + 1) / 10):.0f}" for i in range(10))
+    print(f"  rate per tenth of the entries (records/s): {deciles}")
     print(f"  rate over the first 10 %: {first:8.0f} records/s")
     print(f"  rate over the last 10 %:  {last:8.0f} records/s  ({last / first:.2f}x the first)")
     print(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from app.contracts.topics import (
     ERP_BILLING_COMMANDS,
     FORECAST_DELTAS,
@@ -115,3 +117,27 @@ async def test_a_batch_commits_the_offset_after_its_last_record_of_each_partitio
     committed = harness.runtime.sink.committed  # type: ignore[attr-defined]
     assert committed[(harness.runtime.topic_name(PSA_PROJECTS), 0)] == 1
     assert committed[(harness.runtime.topic_name(PSA_TIME_ENTRIES), 0)] == 2
+
+
+async def test_changes_between_settles_wait_in_the_pending_index_and_settle_when_the_partition_is_due(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("agents.subjects.monotonic", lambda: clock[0])
+    await harness.put(PSA_PROJECTS, "P-7", contract("P-7"))  # the partition's first batch: settled at once
+    settled = len(harness.decoded(FORECAST_DELTAS))
+
+    await harness.put(PSA_TIME_ENTRIES, "P-7", time_entry("P-7", hours=Decimal("4.00")))
+    assert len(harness.decoded(FORECAST_DELTAS)) == settled  # within the interval: kept pending
+    forecast = harness.runtime.app.tables["project-forecast-items"]
+    assert any(key.startswith(b"~settle\x1fpending\x1fP-7") for key in forecast.data.data)
+
+    clock[0] += harness.runtime.settings.forecast_interval.total_seconds()
+    await harness.put(PSA_TIME_ENTRIES, "P-7", time_entry("P-7", entry_id="TE-other", hours=Decimal("1.00")))
+    hours = [
+        d
+        for d in harness.decoded(FORECAST_DELTAS)[settled:]
+        if isinstance(d, ForecastDelta) and d.subject_id == "P-7" and d.metric == "hours"
+    ]
+    assert [d.current for d in hours] == [Decimal("5.00")]  # both entries, one delta
+    assert not any(key.startswith(b"~settle\x1fpending\x1fP-7") for key in forecast.data.data)
