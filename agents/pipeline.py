@@ -128,7 +128,7 @@ def _tick_every_partition(runtime: Runtime, ticks: str) -> None:
         internal=True,
         retention=TICKS_RETENTION_MS / 1000,
     )
-    producer = SideProducer(app, runtime.settings.broker, "psflow-ticker")
+    producer = SideProducer(app, runtime.settings.kafka, "psflow-ticker")
 
     @app.timer(runtime.settings.sweep_interval.total_seconds(), name="parking-ticker")  # type: ignore[untyped-decorator]
     async def tick() -> None:

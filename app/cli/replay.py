@@ -41,7 +41,7 @@ def environment(avro_dir: Path = AVRO_DIR) -> ReplayEnv:
     current = settings()
     versions = load_versions(avro_dir)
     return ReplayEnv(
-        bootstrap=current.broker,
+        kafka=current.kafka,
         prefix=current.topic_prefix,
         group=current.app_id,
         codec=AvroCodec(versions),
@@ -69,7 +69,7 @@ def _selection(args: argparse.Namespace) -> Selection:
 
 async def _plan(args: argparse.Namespace) -> int:
     env = environment(args.avro_dir)
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         plan = await plans.build(
             reader, _selection(args), env.prefix, env.codec, env.index, datetime.now(UTC)
         )

@@ -11,8 +11,6 @@ import time
 import urllib.request
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
 from app.contracts.codec import AvroCodec
 from app.contracts.topics import ERP_BILLING_COMMANDS, TopicNames
 from app.devkit import dev_broker
@@ -52,7 +50,7 @@ def _wait_ready(port: int, worker: subprocess.Popen[bytes], timeout_s: float = 1
 
 
 async def _produce(settings: Settings, codec: AvroCodec) -> int:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.broker, acks="all", enable_idempotence=True)
+    producer = settings.kafka.producer(acks="all", enable_idempotence=True)
     await producer.start()
     try:
         feed = demo_feed()
@@ -67,9 +65,8 @@ async def _produce(settings: Settings, codec: AvroCodec) -> int:
 
 async def _read_commands(settings: Settings, codec: AvroCodec, idle_s: float = 6.0) -> list[BillingCommand]:
     """Read every committed command, stopping once none has arrived for `idle_s` seconds."""
-    consumer = AIOKafkaConsumer(
+    consumer = settings.kafka.consumer(
         TopicNames(settings.topic_prefix).of(ERP_BILLING_COMMANDS),
-        bootstrap_servers=settings.broker,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
         enable_auto_commit=False,
@@ -102,7 +99,7 @@ def run_demo(web_port: int) -> int:
     codec = AvroCodec.from_directory()
     worker: subprocess.Popen[bytes] | None = None
     try:
-        report = asyncio.run(apply_catalog(broker, settings.topic_prefix))
+        report = asyncio.run(apply_catalog(settings.kafka, settings.topic_prefix))
         print("\n".join(report.lines()))
         env = dict(os.environ, PSFLOW_BROKER=broker, PSFLOW_WEB_PORT=str(web_port))
         worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env)

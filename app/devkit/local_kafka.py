@@ -110,6 +110,7 @@ class LocalKafka:
         java = find_java()
         libs = ensure_kafka_jars()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._prepare()
         self._write_properties()
         jvm = [
             java,
@@ -158,10 +159,18 @@ class LocalKafka:
     ) -> None:
         self.stop()
 
+    def _prepare(self) -> None:
+        """Make what the broker needs before its properties are written (a secured broker's certificates)."""
+
     def _write_properties(self) -> None:
         # Rewritten on every start: ports may differ between runs of a persistent data dir, and a static
         # voter list takes the controller address from here, not from the formatted storage.
-        settings = {
+        text = "".join(f"{key}={value}\n" for key, value in self._properties().items())
+        self.properties_path.write_text("# Written by app/devkit/local_kafka.py on every start.\n" + text)
+
+    def _properties(self) -> dict[str, str]:
+        """Return the broker's server.properties."""
+        return {
             "process.roles": "broker,controller",
             "node.id": "1",
             "controller.quorum.voters": f"1@{HOST}:{self.controller_port}",
@@ -187,8 +196,14 @@ class LocalKafka:
             # Consumers in tests join one at a time; waiting 3 s for more members only slows them down.
             "group.initial.rebalance.delay.ms": "0",
         }
-        text = "".join(f"{key}={value}\n" for key, value in settings.items())
-        self.properties_path.write_text("# Written by app/devkit/local_kafka.py on every start.\n" + text)
+
+    def _format_options(self) -> list[str]:
+        """Return extra `kafka-storage format` options (the secured broker's SCRAM users)."""
+        return []
+
+    def _answered_cluster_id(self) -> str | None:
+        """Return the cluster id the broker answers with on its client port, None while it does not."""
+        return probe_cluster_id(HOST, self.port, timeout_s=1.0)
 
     def _cluster_id(self) -> str | None:
         meta = self._storage_dir / "meta.properties"
@@ -211,6 +226,7 @@ class LocalKafka:
             cluster_id,
             "-c",
             str(self.properties_path),
+            *self._format_options(),
         ]
         result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=self.data_dir)
         if result.returncode != 0:
@@ -226,7 +242,7 @@ class LocalKafka:
                 raise LocalKafkaError(
                     f"Kafka exited with status {exit_code} during startup.\n{self._diagnostics()}"
                 )
-            answered = probe_cluster_id(HOST, self.port, timeout_s=1.0)
+            answered = self._answered_cluster_id()
             # Comparing the cluster id makes sure the answer is from our broker, not from another
             # process that grabbed the port between free_ports() and the JVM binding it.
             if answered == cluster_id:
