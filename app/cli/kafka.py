@@ -22,7 +22,12 @@ def add_commands(subparsers: Any) -> None:
     )
     up.add_argument("--heap-mb", type=int, default=512, help="broker JVM heap in MB (default 512)")
     up.add_argument("--timeout", type=float, default=120, help="seconds to wait for the broker (default 120)")
-    up.set_defaults(func=lambda args: dev_broker.up(args.port, args.heap_mb, args.timeout))
+    up.add_argument(
+        "--secure",
+        action="store_true",
+        help="SASL_SSL (SCRAM-SHA-512 over mutual TLS) with ACLs; psflow commands pick its settings up",
+    )
+    up.set_defaults(func=lambda args: dev_broker.up(args.port, args.heap_mb, args.timeout, args.secure))
 
     down = commands.add_parser("down", help="stop the local broker (its topics are kept)")
     down.add_argument("--timeout", type=float, default=30, help="seconds before SIGKILL (default 30)")

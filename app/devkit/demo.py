@@ -95,13 +95,14 @@ def _print_commands(commands: list[BillingCommand]) -> None:
 def run_demo(web_port: int) -> int:
     """Run the demo end to end and keep the worker running until Ctrl-C."""
     broker, started_broker = _ensure_broker()
-    settings = Settings.from_env({"broker": broker, "web_port": web_port})
+    environ = dev_broker.process_environment()
+    settings = Settings.from_env({"broker": broker, "web_port": web_port}, environ=environ)
     codec = AvroCodec.from_directory()
     worker: subprocess.Popen[bytes] | None = None
     try:
         report = asyncio.run(apply_catalog(settings.kafka, settings.topic_prefix))
         print("\n".join(report.lines()))
-        env = dict(os.environ, PSFLOW_BROKER=broker, PSFLOW_WEB_PORT=str(web_port))
+        env = dict(environ, PSFLOW_BROKER=broker, PSFLOW_WEB_PORT=str(web_port))
         worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env)
         _wait_ready(web_port, worker)
         print(f"worker ready on http://127.0.0.1:{web_port} (/metrics, /projects/P-ACME)")

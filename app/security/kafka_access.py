@@ -54,14 +54,6 @@ async def _check(
     connection = await _connect(clients, timeout_s)
     who = _principal(clients)
     try:
-        if topics:
-            metadata = await connection.send(MetadataRequest(list(topics)))
-            refused = sorted(t[1] for t in metadata.topics if t[0] == TOPIC_AUTHORIZATION_FAILED)
-            if refused:
-                raise KafkaAccessError(
-                    f"{who} is not authorized to use topic(s) {', '.join(refused)}: the cluster's ACLs must "
-                    "allow it Read, Write, Describe and Create on the topics prefixed PSFLOW_TOPIC_PREFIX"
-                )
         for key, kind, code, what in (
             (group, _GROUP, GROUP_AUTHORIZATION_FAILED, "consumer group"),
             (transactional_id, _TRANSACTION, TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactional id"),
@@ -73,6 +65,15 @@ async def _check(
                 raise KafkaAccessError(
                     f"{who} is not authorized to use {what} {key}: the cluster's ACLs must allow it the "
                     f"{what}s prefixed PSFLOW_APP_ID"
+                )
+        if topics:
+            metadata = await connection.send(MetadataRequest(list(topics)))
+            refused = sorted(t[1] for t in metadata.topics if t[0] == TOPIC_AUTHORIZATION_FAILED)
+            if refused:
+                raise KafkaAccessError(
+                    f"{who} is not authorized to use topic(s) {', '.join(refused)}: the cluster's ACLs must "
+                    "allow it Read, Write, Describe and Create on the topics prefixed PSFLOW_TOPIC_PREFIX "
+                    "and on those prefixed PSFLOW_APP_ID (table changelogs, ticks)"
                 )
     finally:
         connection.close()
