@@ -1,4 +1,4 @@
-"""`psflow kafka up --secure`: a SASL_SSL developer broker that psflow commands use with no settings at all."""
+"""`psflow kafka up --secure`: a SASL_SSL developer broker that psflow commands use with no settings."""
 
 from __future__ import annotations
 
