@@ -13,6 +13,7 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from aiokafka.protocol.coordination import FindCoordinatorRequest
 from aiokafka.protocol.metadata import MetadataRequest
 from pydantic import SecretStr
 
@@ -93,6 +94,7 @@ class SecureKafka(LocalKafka):
         bootstrap = super().start(timeout_s)
         grants = psflow_grants(self.topic_prefixes, self.app_prefix)
         _in_own_loop(grant(self.clients(ADMIN), f"User:{PSFLOW}", grants))
+        _in_own_loop(_coordinators_ready(self.clients(ADMIN), timeout_s))
         return bootstrap
 
     def _prepare(self) -> None:
@@ -161,6 +163,21 @@ async def _cluster_id(admin: KafkaClients) -> str | None:
         connection.close()
     cluster_id: str | None = getattr(response, "cluster_id", None)
     return cluster_id if response.brokers else None
+
+
+async def _coordinators_ready(admin: KafkaClients, timeout_s: float) -> None:
+    """Wait until the group and transaction coordinators answer (their topics are made on first use)."""
+    host, port = admin.servers()[0]
+    connection = await admin.connection(host, port)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    try:
+        for kind in (0, 1):  # consumer groups, then transactions
+            while (await connection.send(FindCoordinatorRequest("psflow-warm-up", kind))).error_code != 0:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise TimeoutError(f"Kafka's coordinators did not come up in {timeout_s:.0f} s")
+                await asyncio.sleep(0.2)  # polling interval while the broker creates its internal topic
+    finally:
+        connection.close()
 
 
 def _in_own_loop(coroutine: object) -> object:

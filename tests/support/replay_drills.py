@@ -27,6 +27,7 @@ from replay.reset import members
 from replay.selection import LEDGER_INPUTS
 from tests.support.factories import contract, envelope, play, time_entry
 from tests.support.kafka_io import KafkaIO
+from tests.support.operators import credential
 from tests.support.workers import WorkerProcess
 
 JAN1, MAR1 = date(2026, 1, 1), date(2026, 3, 1)
@@ -121,10 +122,11 @@ async def send(kafka_io: KafkaIO, records: list[tuple[str, ProjectContract | Tim
         await kafka_io.send(spec, key, record)
 
 
-def cli(kafka_io: KafkaIO, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `psflow replay ...` as an operator would, in the test's namespace."""
+def cli(kafka_io: KafkaIO, *args: str, operator: str | None = "ana") -> subprocess.CompletedProcess[str]:
+    """Run `psflow replay ...` as `operator` would (see tests.support.operators), in the test's namespace."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PSFLOW_")}
     env.update(kafka_io.environment)
+    env.update(credential(operator))
     env.update(
         PSFLOW_TOPIC_PREFIX=kafka_io.prefix,
         PSFLOW_APP_ID=f"psflow-{kafka_io.prefix.rstrip('.')}",
