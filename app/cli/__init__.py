@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.cli import demo, kafka, replay, schemas, topics, worker
+from app.cli import demo, environment, kafka, replay, schemas, topics, worker
 from app.security.kafka_access import KafkaAccessError
 from app.security.kafka_security import SettingsError
 
@@ -17,7 +17,7 @@ from app.security.kafka_security import SettingsError
 REFUSED = 3
 
 # Each module exposes `add_commands(subparsers)`; a sub-command sets `func(args) -> int` on its parser.
-_COMMAND_GROUPS = (kafka, schemas, topics, worker, demo, replay)
+_COMMAND_GROUPS = (kafka, schemas, topics, worker, demo, replay, environment)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,7 +50,7 @@ async def kafka_io(
     producer = kafka_clients.producer(acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        yield KafkaIO(kafka_clients, topic_prefix, codec, producer, environment=kafka_env)
+        yield KafkaIO(kafka_clients, topic_prefix, codec, producer, environment=dict(kafka_env))
     finally:
         await producer.stop()
 

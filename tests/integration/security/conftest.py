@@ -55,7 +55,7 @@ def topic_prefix() -> str:
 
 @pytest.fixture(scope="session")
 def secrets_of(secure_kafka: SecureKafka) -> list[str]:
-    """Return every password of the secured broker's users."""
+    """Return the passwords of the secured broker's users: admin's, then psflow's."""
     return [secure_kafka.password_file(user).read_text().strip() for user in (ADMIN, PSFLOW)]
 
 
