@@ -7,7 +7,8 @@ The long-lived developer broker of `psflow kafka up | down | status` is app.devk
 
 from __future__ import annotations
 
-import subprocess
+# bandit: the dev kit runs java, keytool, mvn and psflow itself from argument lists, never through a shell
+import subprocess  # nosec B404
 import time
 from pathlib import Path
 from types import TracebackType
@@ -127,7 +128,7 @@ class LocalKafka:
         with self._console_path.open("ab") as console:
             # Own session: Ctrl-C in the terminal running pytest or psflow must not kill the broker
             # mid-teardown, and `psflow kafka up` must leave it running after the command exits.
-            self._process = subprocess.Popen(
+            self._process = subprocess.Popen(  # nosec B603
                 [jvm[0], *heap, *jvm[1:], "kafka.Kafka", str(self.properties_path)],
                 stdin=subprocess.DEVNULL,
                 stdout=console,
@@ -228,7 +229,7 @@ class LocalKafka:
             str(self.properties_path),
             *self._format_options(),
         ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=self.data_dir)
+        result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=self.data_dir)  # nosec B603
         if result.returncode != 0:
             output = (result.stdout + result.stderr).strip()
             raise LocalKafkaError(f"formatting Kafka storage in {self._storage_dir} failed:\n{output}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from collections.abc import Mapping
@@ -118,7 +119,7 @@ class Settings(BaseModel):
     def canonical_url(self) -> str:
         """Return the URL other workers forward a request for a key this worker owns to."""
         host = self.web_advertised_host or self.web_host
-        if host in ("0.0.0.0", "::", ""):  # nosec B104: only compared, to pick a name others can dial
+        if not host or _unspecified(host):  # a wildcard bind address: others need a name they can dial
             host = socket.gethostname()
         return f"http://{host}:{self.web_port}"
 
@@ -128,6 +129,13 @@ class Settings(BaseModel):
         fields = {f"PSFLOW_{name.upper()}" for name in cls.model_fields if name != "kafka_security"}
         security = {f"PSFLOW_{name.upper()}" for name in KafkaSecurity.model_fields}
         return frozenset(fields | security | OTHER_VARIABLES)
+
+
+def _unspecified(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False  # a host name
 
 
 def _parse(name: str, raw: str) -> object:
