@@ -71,8 +71,14 @@ def keytool(java: str) -> list[str]:
     return [found, "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"]
 
 
-def ensure_pki(folder: Path) -> Pki:
-    """Return the CA, broker and client certificates in `folder`, making them on first use."""
+LOCAL_SAN = "SAN=ip:127.0.0.1,dns:localhost"
+
+
+def ensure_pki(folder: Path, san: str = LOCAL_SAN) -> Pki:
+    """Return the CA, broker and client certificates in `folder`, making them on first use.
+
+    `san`: the names in the broker's certificate (keytool's -ext SAN=...), those its clients dial it by.
+    """
     password_file = folder / "store.password"
     if password_file.is_file():
         pki = Pki(folder, password_file.read_text().strip())
@@ -104,9 +110,7 @@ def ensure_pki(folder: Path) -> Pki:
     # The two chains depend only on the CA: make them side by side (each step is a JVM start).
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = [
-            pool.submit(
-                _signed, tool, pki, pki.broker_keystore, "broker", BROKER_DN, "SAN=ip:127.0.0.1,dns:localhost"
-            ),
+            pool.submit(_signed, tool, pki, pki.broker_keystore, "broker", BROKER_DN, san),
             pool.submit(client),
         ]
         for future in done:

@@ -47,6 +47,28 @@ __all__ = [
 
 DEFAULT_PORT = 9092
 
+# A single combined broker and controller, wherever it runs (here, or docker-compose.yml's `kafka`).
+SINGLE_NODE = {
+    "process.roles": "broker,controller",
+    "node.id": "1",
+    "controller.listener.names": "CONTROLLER",
+    # Topics come only from `psflow topics apply` and from Faust for its own internal topics;
+    # a typo in a topic name must fail loudly, not create a stray topic.
+    "auto.create.topics.enable": "false",
+    "num.partitions": "1",
+    "default.replication.factor": "1",
+    # A single node cannot satisfy the production defaults of 3 replicas for internal topics.
+    "offsets.topic.replication.factor": "1",
+    "offsets.topic.num.partitions": "8",
+    "transaction.state.log.replication.factor": "1",
+    "transaction.state.log.min.isr": "1",
+    "transaction.state.log.num.partitions": "8",
+    "share.coordinator.state.topic.replication.factor": "1",
+    "share.coordinator.state.topic.min.isr": "1",
+    # Consumers in tests join one at a time; waiting 3 s for more members only slows them down.
+    "group.initial.rebalance.delay.ms": "0",
+}
+
 _POLL_S = 0.1
 
 
@@ -172,30 +194,13 @@ class LocalKafka:
     def _properties(self) -> dict[str, str]:
         """Return the broker's server.properties."""
         return {
-            "process.roles": "broker,controller",
-            "node.id": "1",
+            **SINGLE_NODE,
             "controller.quorum.voters": f"1@{HOST}:{self.controller_port}",
             "listeners": f"PLAINTEXT://{HOST}:{self.port},CONTROLLER://{HOST}:{self.controller_port}",
             "advertised.listeners": f"PLAINTEXT://{HOST}:{self.port}",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
             "log.dirs": str(self._storage_dir),
-            # Topics come only from `psflow topics apply` and from Faust for its own internal topics;
-            # a typo in a topic name must fail loudly, not create a stray topic.
-            "auto.create.topics.enable": "false",
-            "num.partitions": "1",
-            "default.replication.factor": "1",
-            # A single node cannot satisfy the production defaults of 3 replicas for internal topics.
-            "offsets.topic.replication.factor": "1",
-            "offsets.topic.num.partitions": "8",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "transaction.state.log.num.partitions": "8",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
-            # Consumers in tests join one at a time; waiting 3 s for more members only slows them down.
-            "group.initial.rebalance.delay.ms": "0",
         }
 
     def _format_options(self) -> list[str]:

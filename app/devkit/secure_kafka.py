@@ -105,38 +105,11 @@ class SecureKafka(LocalKafka):
     def _properties(self) -> dict[str, str]:
         pki, port, controller = self.pki, self.port, self.controller_port
         admin_password = self.password_file(ADMIN).read_text().strip()
-        store = {
-            "ssl.keystore.type": "PKCS12",
-            "ssl.keystore.location": str(pki.broker_keystore),
-            "ssl.keystore.password": pki.store_password,
-            "ssl.key.password": pki.store_password,
-            # The keystore also holds the CA as a trusted entry: the broker trusts what the CA signed.
-            "ssl.truststore.type": "PKCS12",
-            "ssl.truststore.location": str(pki.broker_keystore),
-            "ssl.truststore.password": pki.store_password,
-        }
         return {
             **super()._properties(),
             "listeners": f"SASL_SSL://{HOST}:{port},CONTROLLER://{HOST}:{controller}",
             "advertised.listeners": f"SASL_SSL://{HOST}:{port}",
-            "listener.security.protocol.map": "SASL_SSL:SASL_SSL,CONTROLLER:SSL",
-            "inter.broker.listener.name": "SASL_SSL",
-            "sasl.enabled.mechanisms": MECHANISM,
-            "sasl.mechanism.inter.broker.protocol": MECHANISM,
-            # The broker's own connections to itself (transaction markers) log in as the admin user.
-            f"listener.name.sasl_ssl.{MECHANISM.lower()}.sasl.jaas.config": (
-                "org.apache.kafka.common.security.scram.ScramLoginModule required "
-                f'username="{ADMIN}" password="{admin_password}";'
-            ),
-            # Mutual TLS everywhere: a client needs a certificate the CA signed as well as a SCRAM login
-            # (a SASL_SSL listener ignores the unprefixed setting).
-            "ssl.client.auth": "required",
-            "listener.name.sasl_ssl.ssl.client.auth": "required",
-            **store,
-            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-            # The controller listener authenticates the broker by its certificate's name.
-            "super.users": f"User:{ADMIN};User:{BROKER_DN}",
-            "allow.everyone.if.no.acl.found": "false",
+            **secured(str(pki.broker_keystore), pki.store_password, admin_password),
         }
 
     def _format_options(self) -> list[str]:
@@ -152,6 +125,41 @@ class SecureKafka(LocalKafka):
         except Exception:
             return None  # not serving yet (or not yet knowing the SCRAM users): poll again
         return answered if isinstance(answered, str) else None
+
+
+def secured(keystore: str, store_password: str, admin_password: str) -> dict[str, str]:
+    """Return what secures a broker: SASL_SSL (SCRAM over mutual TLS), a TLS controller listener, ACLs.
+
+    `admin` and the broker's certificate are the super users; the local broker and the compose file's
+    (app.devkit.compose_secrets) both run with these.
+    """
+    return {
+        "listener.security.protocol.map": "SASL_SSL:SASL_SSL,CONTROLLER:SSL",
+        "inter.broker.listener.name": "SASL_SSL",
+        "sasl.enabled.mechanisms": MECHANISM,
+        "sasl.mechanism.inter.broker.protocol": MECHANISM,
+        # The broker's own connections to itself (transaction markers) log in as the admin user.
+        f"listener.name.sasl_ssl.{MECHANISM.lower()}.sasl.jaas.config": (
+            "org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="{ADMIN}" password="{admin_password}";'
+        ),
+        # Mutual TLS everywhere: a client needs a certificate the CA signed as well as a SCRAM login
+        # (a SASL_SSL listener ignores the unprefixed setting).
+        "ssl.client.auth": "required",
+        "listener.name.sasl_ssl.ssl.client.auth": "required",
+        "ssl.keystore.type": "PKCS12",
+        "ssl.keystore.location": keystore,
+        "ssl.keystore.password": store_password,
+        "ssl.key.password": store_password,
+        # The keystore also holds the CA as a trusted entry: the broker trusts what the CA signed.
+        "ssl.truststore.type": "PKCS12",
+        "ssl.truststore.location": keystore,
+        "ssl.truststore.password": store_password,
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        # The controller listener authenticates the broker by its certificate's name.
+        "super.users": f"User:{ADMIN};User:{BROKER_DN}",
+        "allow.everyone.if.no.acl.found": "false",
+    }
 
 
 async def _cluster_id(admin: KafkaClients) -> str | None:
