@@ -1,7 +1,7 @@
 """Operators' credentials: a bearer token, looked up by its SHA-256 in the operators file.
 
 The file (PSFLOW_OPERATORS_FILE) maps the hex SHA-256 of each token to a name and roles, so it holds no
-token; a token leaked from it is not a token. `psflow operators hash` prints a token's entry key.
+token; a token leaked from it is not a token. `printf %s "$TOKEN" | sha256sum` gives its key.
 
     {"9f86d0...": {"name": "ana", "roles": ["operator"]}, "60303a...": {"name": "root", "roles": ["admin"]}}
 
