@@ -22,6 +22,11 @@ TOPIC_PREFIX = "sec."
 APP_PREFIX = "psflow-sec."
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the secured broker's tests last: its JVM then never competes with the plain broker's drills."""
+    items.sort(key=lambda item: "secure_kafka" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def secure_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureKafka]:
     """Start the secured broker once for the session; stop it at the end."""
