@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt unit integration kafka-up kafka-down kafka-status topics worker bench bench-scale bench-replay clean
+.PHONY: help install run test lint audit fmt unit integration kafka-up kafka-down kafka-status topics worker bench bench-scale bench-replay clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -25,12 +25,16 @@ run: $(STAMP) ## Fetch and start Kafka, apply topics, run a worker on demo data,
 test: lint ## Run the whole suite (lint, schema gate, unit, agent and real-Kafka integration tests)
 	$(BIN)/pytest
 
-lint: $(STAMP) ## ruff (lint, format, private-member rule), mypy strict, the layer rule, the Avro schema gate
+lint: $(STAMP) ## ruff (lint, format, private-member rule), mypy strict, the layer rule, the Avro schema gate, bandit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/psflow schemas check
+	$(BIN)/bandit -q -c pyproject.toml -r app agents tables replay domain
+
+audit: $(STAMP) ## Known vulnerabilities of the installed dependencies (pip-audit); an unreachable service is reported, not failed
+	$(BIN)/python .ci/pip_audit.py
 
 fmt: $(STAMP) ## Format and auto-fix the code
 	$(BIN)/ruff format .

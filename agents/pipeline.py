@@ -137,7 +137,7 @@ def _tick_every_partition(runtime: Runtime, ticks: str) -> None:
         internal=True,
         retention=TICKS_RETENTION_MS / 1000,
     )
-    producer = SideProducer(app, runtime.settings.broker, "psflow-ticker")
+    producer = SideProducer(app, runtime.settings.kafka, "psflow-ticker")
 
     # Ticks also settle the forecasts a quiet partition has pending, so they come at least as often as due.
     every = runtime.settings.sweep_interval.total_seconds()

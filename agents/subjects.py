@@ -9,9 +9,9 @@ it; the index is read only when the partition is due, and holds one small item p
 
 from __future__ import annotations
 
-from time import monotonic
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from time import monotonic
 from typing import Generic, Protocol, TypeVar
 
 from agents.commit import BatchCommit

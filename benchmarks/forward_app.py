@@ -19,6 +19,7 @@ from app.contracts.topics import (
     PSA_TIME_ENTRIES,
     TopicNames,
 )
+from app.runtime.runtime import faust_kafka_options
 from app.runtime.settings import Settings
 
 INPUTS = (PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES)
@@ -29,7 +30,7 @@ def build(settings: Settings) -> faust.App:
     codec = AvroCodec.from_directory()
     app = faust.App(
         settings.app_id,
-        broker=f"kafka://{settings.broker}",
+        **faust_kafka_options(settings.kafka),
         store="memory://",
         processing_guarantee=settings.processing_guarantee,
         datadir=str(settings.data_dir),

@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 from aiokafka.structs import TopicPartition
 
@@ -25,6 +24,8 @@ from app.contracts.topics import TopicNames, TopicSpec
 from app.contracts.topology import TABLES
 from app.devkit.kafka_process import free_ports
 from app.runtime.topic_admin import apply_catalog
+from app.security.kafka_clients import KafkaClients
+from app.security.kafka_security import KAFKA_SECURITY_VARIABLES, KafkaSecurity
 from domain.records.common import Event
 
 POLL_S = 0.25
@@ -36,6 +37,11 @@ class Namespace:
 
     bootstrap: str
     prefix: str
+
+    @property
+    def kafka(self) -> KafkaClients:
+        """Return the client factory (security from PSFLOW_SECURITY_PROTOCOL and friends, if set)."""
+        return KafkaClients(self.bootstrap, KafkaSecurity.from_env())
 
     @property
     def group(self) -> str:
@@ -50,15 +56,13 @@ class Namespace:
 def fresh_namespace(bootstrap: str) -> Namespace:
     """Create the whole catalog under a new prefix."""
     ns = Namespace(bootstrap, f"bench{uuid.uuid4().hex[:8]}.")
-    asyncio.run(apply_catalog(bootstrap, ns.prefix))
+    asyncio.run(apply_catalog(ns.kafka, ns.prefix))
     return ns
 
 
 async def produce(ns: Namespace, feed: Iterable[tuple[TopicSpec, str, Event]], codec: AvroCodec) -> int:
     """Produce a feed as fast as the broker acknowledges it; return how many records."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=ns.bootstrap, acks="all", linger_ms=5, max_batch_size=512 * 1024
-    )
+    producer = ns.kafka.producer(acks="all", linger_ms=5, max_batch_size=512 * 1024)
     await producer.start()
     count = 0
     try:
@@ -77,8 +81,8 @@ async def produce(ns: Namespace, feed: Iterable[tuple[TopicSpec, str, Event]], c
 
 async def committed_of(ns: Namespace, specs: Iterable[TopicSpec]) -> tuple[int, int]:
     """Return (records the group committed, records there are) on the given input topics."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=ns.bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=ns.bootstrap)
+    admin = ns.kafka.admin()
+    consumer = ns.kafka.consumer()
     await admin.start()
     await consumer.start()
     try:
@@ -133,7 +137,8 @@ def start_worker(
 ) -> tuple[subprocess.Popen[bytes], int, Path]:
     """Start one worker of `module` in the namespace; return the process, its web port and its log."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"psflow-bench-{label}-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PSFLOW_")}
+    keep = KAFKA_SECURITY_VARIABLES
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PSFLOW_") or k in keep}
     (port,) = free_ports()
     env.update(
         PSFLOW_BROKER=ns.bootstrap,
@@ -146,7 +151,7 @@ def start_worker(
     )
     log = data_dir / "worker.log"
     with log.open("wb") as out:
-        worker = subprocess.Popen([sys.executable, *(module.split() if " " in module else ["-m", module]), "worker"], env=env, stdout=out, stderr=out)
+        worker = subprocess.Popen([sys.executable, "-m", module, "worker"], env=env, stdout=out, stderr=out)
     return worker, port, log
 
 
@@ -163,10 +168,8 @@ async def unread(ns: Namespace, specs: Iterable[TopicSpec]) -> int:
 
     Offsets alone do not tell on a transactionally written topic: its commit markers take offsets too.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=ns.bootstrap)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=ns.bootstrap, isolation_level="read_committed", enable_auto_commit=False
-    )
+    admin = ns.kafka.admin()
+    consumer = ns.kafka.consumer(isolation_level="read_committed", enable_auto_commit=False)
     await admin.start()
     await consumer.start()
     try:
@@ -243,7 +246,7 @@ async def count_records(ns: Namespace, specs: Iterable[TopicSpec]) -> int:
 
 async def read_values(ns: Namespace, topics: dict[str, int]) -> dict[str, list[bytes | None]]:
     """Read every committed value of some topics (name -> partitions) to their ends; absent ones are empty."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=ns.bootstrap)
+    admin = ns.kafka.admin()
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -254,9 +257,7 @@ async def read_values(ns: Namespace, topics: dict[str, int]) -> dict[str, list[b
     out: dict[str, list[bytes | None]] = {t: [] for t in topics}
     if not tps:
         return out
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=ns.bootstrap, isolation_level="read_committed", enable_auto_commit=False
-    )
+    consumer = ns.kafka.consumer(isolation_level="read_committed", enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign(tps)

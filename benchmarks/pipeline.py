@@ -37,7 +37,7 @@ def measure_raw(bootstrap: str, feed: Feed, codec: AvroCodec) -> float:
     ns = fresh_namespace(bootstrap)
     asyncio.run(produce(ns, feed, codec))
     topics = [ns.name(s) for s in INPUTS]
-    return raw_ceiling.run(bootstrap, ns.group, topics, ns.name(ERP_BILLING_COMMANDS), codec, len(feed))
+    return raw_ceiling.run(ns.kafka, ns.group, topics, ns.name(ERP_BILLING_COMMANDS), codec, len(feed))
 
 
 def measure_worker(bootstrap: str, feed: Feed, codec: AvroCodec, module: str, label: str) -> dict[str, float]:

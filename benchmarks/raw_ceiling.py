@@ -13,29 +13,26 @@ import io
 import time
 
 import fastavro
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
 from app.contracts.codec import HEADER_SIZE, AvroCodec
+from app.security.kafka_clients import KafkaClients
 
 
 async def drain(
-    bootstrap: str, group: str, topics: list[str], output: str, codec: AvroCodec, total: int
+    kafka: KafkaClients, group: str, topics: list[str], output: str, codec: AvroCodec, total: int
 ) -> float:
     """Consume, decode and forward every input transactionally; return records per second."""
     writers = {v.fingerprint: v.parsed for v in codec.versions()}
-    consumer = AIOKafkaConsumer(
+    consumer = kafka.consumer(
         *topics,
-        bootstrap_servers=bootstrap,
         group_id=group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
         max_partition_fetch_bytes=4 * 1024 * 1024,
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, transactional_id=f"{group}-raw", linger_ms=5, max_batch_size=512 * 1024
-    )
+    producer = kafka.producer(transactional_id=f"{group}-raw", linger_ms=5, max_batch_size=512 * 1024)
     await consumer.start()
     await producer.start()
     done = 0
@@ -65,6 +62,8 @@ async def drain(
         await consumer.stop()
 
 
-def run(bootstrap: str, group: str, topics: list[str], output: str, codec: AvroCodec, total: int) -> float:
+def run(
+    kafka: KafkaClients, group: str, topics: list[str], output: str, codec: AvroCodec, total: int
+) -> float:
     """Run the raw loop to completion in its own event loop."""
-    return asyncio.run(drain(bootstrap, group, topics, output, codec, total))
+    return asyncio.run(drain(kafka, group, topics, output, codec, total))

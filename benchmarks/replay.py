@@ -37,16 +37,16 @@ def _input_partitions(env: ReplayEnv) -> list[TopicPartition]:
 async def commit_group_at_end(env: ReplayEnv) -> None:
     """Commit the worker group's offsets at the inputs' ends, as a drained worker leaves them."""
     tps = _input_partitions(env)
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         ends = {tp: b[1] for tp, b in (await reader.bounds(tps)).items()}
-    await commit(env.bootstrap, env.group, ends)
+    await commit(env.kafka, env.group, ends)
 
 
 async def raw_read(env: ReplayEnv) -> tuple[int, float]:
     """Read every input record with a bare consumer; return (records, seconds)."""
     started = time.perf_counter()
     tps = _input_partitions(env)
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         bounds = await reader.bounds(tps)
         records = await reader.read(Slice(tp.topic, tp.partition, *bounds[tp]) for tp in tps)
     return len(records), time.perf_counter() - started
@@ -57,7 +57,7 @@ async def measure(env: ReplayEnv) -> dict[str, tuple[int, float]]:
     results = {"raw aiokafka read": await raw_read(env)}
     started = time.perf_counter()
     selection = Selection(topics=tuple(s.name for s in LEDGER_INPUTS))
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         plan = await plans.build(reader, selection, env.prefix, env.codec, env.index, datetime.now(UTC))
     results["plan"] = (sum(plan.scanned.values()), time.perf_counter() - started)
     started = time.perf_counter()
@@ -76,7 +76,7 @@ def main() -> int:
     feed = mixed_stream(args.events)
     with bench_broker() as bootstrap:
         ns = fresh_namespace(bootstrap)
-        env = ReplayEnv(bootstrap, ns.prefix, ns.group, codec, plans.SchemaIndex(versions))
+        env = ReplayEnv(ns.kafka, ns.prefix, ns.group, codec, plans.SchemaIndex(versions))
         asyncio.run(produce(ns, feed, codec))
         asyncio.run(commit_group_at_end(env))
         results = asyncio.run(measure(env))

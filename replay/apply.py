@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer
-
 from app.contracts.topics import ERP_BILLING_COMMANDS, LEDGER_CORRECTIONS
 from domain.records.erp import BillingCommand
 from domain.records.governance import ReplayAction, ReplayAudit, ReplayResult
@@ -86,7 +84,7 @@ async def apply(
 
 async def _check_unchanged(env: ReplayEnv, plan: plans.Plan, preview: previews.Preview) -> set[str]:
     """Refuse if the subjects got new outputs or inputs since the preview; return this replay's ids there."""
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         since, _ = await read_commands(env, reader, plan.subjects, preview.commands_end)
         ours: set[str] = set()
         for project, commands in since.items():
@@ -97,7 +95,7 @@ async def _check_unchanged(env: ReplayEnv, plan: plans.Plan, preview: previews.P
                 )
             ours |= {c.command_id for c in commands}
         tps = [tp for spec in LEDGER_INPUTS for tp in subject_partitions(env, spec, plan.subjects)]
-        now = await committed(env.bootstrap, env.group, tps)
+        now = await committed(env.kafka, env.group, tps)
         moved = [
             Slice(tp.topic, tp.partition, preview.consumed.get(f"{tp.topic}:{tp.partition}", 0), now[tp])
             for tp in tps
@@ -123,9 +121,8 @@ async def _emit(
 ) -> ReplayAudit:
     throttle = Throttle(rate)
     bar = Progress(len(pending), f"apply {replay_id}", enabled=progress or len(pending) > 1000)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=env.bootstrap, transactional_id=f"psflow-replay-{replay_id}", acks="all"
-    )
+    # Named after the worker group: a cluster's ACLs grant psflow the transactional ids prefixed with it.
+    producer = env.kafka.producer(transactional_id=f"{env.group}-replay-{replay_id}", acks="all")
     await producer.start()
     topic, ledger_topic = env.name(ERP_BILLING_COMMANDS), env.name(LEDGER_CORRECTIONS)
     size = throttle.chunk_size()

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 
 from app.contracts.codec import DecodeError
@@ -75,7 +74,7 @@ def encoded(env: ReplayEnv, audit: ReplayAudit) -> tuple[str, bytes, bytes]:
 
 async def publish(env: ReplayEnv, audit: ReplayAudit) -> None:
     """Write one audit record (outside any transaction) and print it."""
-    producer = AIOKafkaProducer(bootstrap_servers=env.bootstrap, acks="all", enable_idempotence=True)
+    producer = env.kafka.producer(acks="all", enable_idempotence=True)
     await producer.start()
     try:
         topic, key, value = encoded(env, audit)
@@ -93,7 +92,7 @@ def render(audit: ReplayAudit) -> str:
 async def history(env: ReplayEnv, replay_id: str | None = None) -> list[ReplayAudit]:
     """Return every audit record (of one replay, if given), oldest first."""
     tp = TopicPartition(env.name(GOVERNANCE_REPLAY_AUDIT), 0)
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         first, end = (await reader.bounds([tp]))[tp]
         raw = await reader.read([Slice(tp.topic, 0, first, end)])
     audits = []

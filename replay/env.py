@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from app.contracts.codec import AvroCodec
 from app.contracts.topics import TopicNames, TopicSpec
+from app.security.kafka_clients import KafkaClients
 from domain.forecast import ForecastContext
 from replay.plan import SchemaIndex
 
@@ -15,7 +16,7 @@ from replay.plan import SchemaIndex
 class ReplayEnv:
     """Where replay commands run: the cluster, topic namespace, worker group, codec and reference data."""
 
-    bootstrap: str
+    kafka: KafkaClients
     prefix: str
     group: str
     codec: AvroCodec

@@ -9,9 +9,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import TypeAlias
 
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
+
+from app.security.kafka_clients import KafkaClients
 
 # aiokafka ships no type hints: a record read from a topic, with bytes key and value.
 Raw: TypeAlias = ConsumerRecord
@@ -35,9 +35,8 @@ class Slice:
 class Reader:
     """A group-less, read-committed consumer for bounded reads; use `async with`."""
 
-    def __init__(self, bootstrap: str, fetch_max_bytes: int = 16 * 1024 * 1024):
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
+    def __init__(self, kafka: KafkaClients, fetch_max_bytes: int = 16 * 1024 * 1024):
+        self._consumer = kafka.consumer(
             group_id=None,
             enable_auto_commit=False,
             isolation_level="read_committed",
@@ -100,9 +99,11 @@ class Reader:
         return records
 
 
-async def committed(bootstrap: str, group: str, tps: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+async def committed(
+    kafka: KafkaClients, group: str, tps: Sequence[TopicPartition]
+) -> dict[TopicPartition, int]:
     """Return a consumer group's committed offset of each partition (0 where it has none)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="psflow-replay")
+    admin = kafka.admin(client_id="psflow-replay")
     await admin.start()
     try:
         found = await admin.list_consumer_group_offsets(group, partitions=list(tps))
@@ -111,9 +112,9 @@ async def committed(bootstrap: str, group: str, tps: Sequence[TopicPartition]) -
     return {tp: max(found[tp].offset, 0) if tp in found else 0 for tp in tps}
 
 
-async def commit(bootstrap: str, group: str, offsets: Mapping[TopicPartition, int]) -> None:
+async def commit(kafka: KafkaClients, group: str, offsets: Mapping[TopicPartition, int]) -> None:
     """Commit offsets for a consumer group from outside it (the group must have no active member)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    consumer = kafka.consumer(group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign(list(offsets))

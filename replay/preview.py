@@ -108,7 +108,7 @@ def load(path: Path) -> Preview:
 async def compute(env: ReplayEnv, plan: Plan, now: datetime | None = None) -> Preview:
     """Recompute every subject of the plan; diff it against erp.billing-commands and forecast.deltas."""
     subjects = plan.subjects
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         inputs = await read_inputs(env, reader, subjects)
         live, ends = await read_commands(env, reader, subjects)
         calendar = await read_calendar(env, reader)

@@ -19,7 +19,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 
 from app.contracts.codec import DecodeError
@@ -160,7 +159,7 @@ async def redrive(
         message = f"{selection.reason.value} is not cured by re-driving records: psflow settles it itself"
         await publish(env, action.record(ReplayResult.REFUSED, message=message))
         raise NotRedrivable(message)
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         selected = _selected(await _latest_exceptions(env, reader, selection.projects), selection)
         wanted: dict[TopicPartition, set[int]] = defaultdict(set)
         for exc in selected:
@@ -195,7 +194,7 @@ async def _send(
     throttle: Throttle,
 ) -> Copies:
     sent: Copies = {}
-    producer = AIOKafkaProducer(bootstrap_servers=env.bootstrap, acks="all", enable_idempotence=True)
+    producer = env.kafka.producer(acks="all", enable_idempotence=True)
     await producer.start()
     try:
         for exc in todo:
@@ -234,7 +233,7 @@ async def _verdicts(
     while True:
         resolved: set[str] = set()
         failed: set[str] = set()
-        async with Reader(env.bootstrap) as reader:
+        async with Reader(env.kafka) as reader:
             latest = await _latest_exceptions(env, reader, projects)
         for exc_id, copy in copies.items():
             exc = latest[exc_id][0] if exc_id in latest else None

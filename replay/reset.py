@@ -31,11 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 
 from app.contracts import topology
+from app.security.kafka_clients import KafkaClients
 from domain.records.governance import ReplayAction, ReplayResult
 from replay.audit import Action, publish
 from replay.env import ReplayEnv
@@ -72,9 +71,9 @@ class ResetPlan:
         return out
 
 
-async def members(bootstrap: str, group: str) -> list[str]:
+async def members(kafka: KafkaClients, group: str) -> list[str]:
     """Return the member ids of a consumer group (empty when no worker runs)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="psflow-replay")
+    admin = kafka.admin(client_id="psflow-replay")
     await admin.start()
     try:
         responses = await admin.describe_consumer_groups([group])
@@ -101,9 +100,9 @@ async def prepare(env: ReplayEnv, data_dirs: list[Path], to: datetime | None) ->
     derived += [TopicPartition(ticks, p) for p in range(topology.TICKS_PARTITIONS)]
     existing = await _topics(env)
     derived = [tp for tp in derived if tp.topic in existing]
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         bounds = await reader.bounds(sources + derived)
-        now = await committed(env.bootstrap, env.group, sources + derived)
+        now = await committed(env.kafka, env.group, sources + derived)
         if to is not None:  # back to the time, never forward: an unprocessed record must not be skipped
             targets = {tp: min(o, now[tp]) for tp, o in (await reader.offset_at(sources, to)).items()}
         else:
@@ -136,7 +135,7 @@ def _live_keys(records: list[Raw]) -> list[tuple[TopicPartition, bytes]]:
 
 async def _topics(env: ReplayEnv) -> set[str]:
     """Return the names of every topic on the cluster."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=env.bootstrap, client_id="psflow-replay")
+    admin = env.kafka.admin(client_id="psflow-replay")
     await admin.start()
     try:
         return set(await admin.list_topics())
@@ -146,10 +145,10 @@ async def _topics(env: ReplayEnv) -> set[str]:
 
 async def execute(env: ReplayEnv, plan: ResetPlan) -> None:
     """Apply a reset plan: offsets, changelog, local state (refused if a worker joined meanwhile)."""
-    if await members(env.bootstrap, env.group):
+    if await members(env.kafka, env.group):
         raise GroupActive(f"group {env.group} has active members: stop every worker first")
-    await commit(env.bootstrap, env.group, {tp: target for tp, (_, target) in plan.offsets.items()})
-    producer = AIOKafkaProducer(bootstrap_servers=env.bootstrap, acks="all", enable_idempotence=True)
+    await commit(env.kafka, env.group, {tp: target for tp, (_, target) in plan.offsets.items()})
+    producer = env.kafka.producer(acks="all", enable_idempotence=True)
     await producer.start()
     try:
         # Same partition as the value it deletes: Faust recovers each table partition from its own.
@@ -168,7 +167,7 @@ async def reset(
     """Check the group is idle, print the reset, execute it if `run`, and audit it."""
     scope = f'{{"group": "{env.group}", "to": "{"start" if to is None else to.isoformat()}"}}'
     action = Action(f"rst-{env.group}", ReplayAction.RESET, operator, reason, selection=scope)
-    active = await members(env.bootstrap, env.group)
+    active = await members(env.kafka, env.group)
     if active:
         message = f"group {env.group} has {len(active)} active member(s): stop every worker first"
         await publish(env, action.record(ReplayResult.REFUSED, {"members": len(active)}, message=message))

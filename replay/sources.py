@@ -86,9 +86,7 @@ async def _read_to_cut(
     models = {c.subject: c.model for c in CONTRACTS}
     tps = [tp for spec in specs for tp in subject_partitions(env, spec, subjects)]
     bounds = await reader.bounds(tps)
-    done = (
-        {tp: b[1] for tp, b in bounds.items()} if to_end else await committed(env.bootstrap, env.group, tps)
-    )
+    done = {tp: b[1] for tp, b in bounds.items()} if to_end else await committed(env.kafka, env.group, tps)
     cut = {tp: min(done[tp], bounds[tp][1]) for tp in tps}
     raw = await reader.read(Slice(tp.topic, tp.partition, *bounds[tp]) for tp in tps)
     expected = {env.name(spec): models[spec.value_subject] for spec in specs}

@@ -3,13 +3,14 @@
 plan (read-only) -> preview (dry run, exit 1 when the diff is not empty) -> apply (audited, idempotent);
 redrive re-publishes quarantined records; reset rebuilds the worker group's state; history lists the audit.
 Settings come from PSFLOW_* (broker, topic prefix, app id = the worker group, park limit, closed periods).
+Every command runs as the operator of the token in PSFLOW_OPERATOR_TOKEN(_FILE), with the role its action
+needs (app.security.authorization); audit records name that operator.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import sys
 from dataclasses import replace
@@ -21,6 +22,8 @@ from app.cli.environment import settings
 from app.contracts.codec import AvroCodec, load_versions
 from app.contracts.subjects import AVRO_DIR
 from app.runtime.settings import forecast_context
+from app.security.authorization import Action, Operator, decide
+from app.security.operators import CredentialError, OperatorRegistry, token_from_env
 from domain.records.governance import ReplayAction, ReplayResult
 from domain.records.ops import ExceptionReason
 from replay import audit as audits
@@ -34,6 +37,50 @@ from replay.reset import GroupActive, reset
 from replay.selection import LEDGER_INPUTS, Selection, parse_offsets, parse_time, window
 
 OK, DIFF, REFUSED = 0, 1, 2
+# The audit action of a refused attempt, for the commands that write audit records.
+_AUDITED = {
+    Action.PREVIEW: ReplayAction.PREVIEW,
+    Action.APPLY: ReplayAction.APPLY,
+    Action.REDRIVE: ReplayAction.REDRIVE,
+    Action.REDRIVE_DRY_RUN: ReplayAction.REDRIVE,
+    Action.RESET_DRY_RUN: ReplayAction.RESET,
+    Action.RESET_EXECUTE: ReplayAction.RESET,
+}
+
+
+class NotAllowed(Exception):
+    """The command's operator is unknown or lacks the role; nothing was done."""
+
+
+async def operator_for(action: Action, args: argparse.Namespace, env: ReplayEnv) -> Operator:
+    """Return the authenticated operator of this process if it may do `action`; raise NotAllowed if not."""
+    configured = settings().operators_file
+    if configured is None:
+        raise NotAllowed(f"{action.value} needs operators: PSFLOW_OPERATORS_FILE is not set")
+    try:
+        operator = OperatorRegistry.load(configured).identify(token_from_env())
+    except CredentialError as exc:
+        raise NotAllowed(str(exc)) from None
+    decision = decide(operator, action)
+    if operator is None:
+        raise NotAllowed(
+            f"{decision.reason}: set PSFLOW_OPERATOR_TOKEN or PSFLOW_OPERATOR_TOKEN_FILE to a token whose "
+            "SHA-256 is in PSFLOW_OPERATORS_FILE"
+        )
+    claimed = getattr(args, "operator", None)
+    allowed, message = decision.allowed, decision.reason
+    if claimed is not None and claimed != operator.name:
+        allowed, message = (
+            False,
+            f"--operator {claimed} is not the operator of the credential ({operator.name})",
+        )
+    if not allowed:
+        if action in _AUDITED:  # a refused attempt by a known operator is audited under their name
+            why = getattr(args, "reason", None) or ""
+            refused = audits.Action("rpl-refused", _AUDITED[action], operator.name, why, selection="")
+            await audits.publish(env, refused.record(ReplayResult.REFUSED, message=message))
+        raise NotAllowed(message)
+    return operator
 
 
 def environment(avro_dir: Path = AVRO_DIR) -> ReplayEnv:
@@ -41,7 +88,7 @@ def environment(avro_dir: Path = AVRO_DIR) -> ReplayEnv:
     current = settings()
     versions = load_versions(avro_dir)
     return ReplayEnv(
-        bootstrap=current.broker,
+        kafka=current.kafka,
         prefix=current.topic_prefix,
         group=current.app_id,
         codec=AvroCodec(versions),
@@ -69,7 +116,8 @@ def _selection(args: argparse.Namespace) -> Selection:
 
 async def _plan(args: argparse.Namespace) -> int:
     env = environment(args.avro_dir)
-    async with Reader(env.bootstrap) as reader:
+    await operator_for(Action.PLAN, args, env)
+    async with Reader(env.kafka) as reader:
         plan = await plans.build(
             reader, _selection(args), env.prefix, env.codec, env.index, datetime.now(UTC)
         )
@@ -82,7 +130,8 @@ async def _plan(args: argparse.Namespace) -> int:
 async def _preview(args: argparse.Namespace) -> int:
     # Today's forecast reference data (PSFLOW_FORECAST_CONFIG), which the forecast diff recomputes with.
     env = replace(environment(args.avro_dir), forecast=forecast_context(settings()))
-    action = audits.Action("rpl-unreadable", ReplayAction.PREVIEW, args.operator, args.reason, selection="")
+    operator = await operator_for(Action.PREVIEW, args, env)
+    action = audits.Action("rpl-unreadable", ReplayAction.PREVIEW, operator.name, args.reason, selection="")
     try:
         plan = plans.load(args.plan)
     except (ValueError, OSError) as exc:
@@ -99,10 +148,9 @@ async def _preview(args: argparse.Namespace) -> int:
 
 async def _apply(args: argparse.Namespace) -> int:
     env = environment(args.avro_dir)
+    operator = await operator_for(Action.APPLY, args, env)
     try:
-        applied = await apply(
-            env, args.plan, args.operator or "", args.reason or "", args.rate, args.progress
-        )
+        applied = await apply(env, args.plan, operator.name, args.reason or "", args.rate, args.progress)
     except Refused as exc:
         print(f"apply refused: {exc}", file=sys.stderr)
         return REFUSED
@@ -112,6 +160,7 @@ async def _apply(args: argparse.Namespace) -> int:
 
 async def _redrive(args: argparse.Namespace) -> int:
     env = environment(args.avro_dir)
+    operator = await operator_for(Action.REDRIVE_DRY_RUN if args.dry_run else Action.REDRIVE, args, env)
     since, until = window(args.since, args.until, args.last, datetime.now(UTC))
     selection = ExceptionFilter(
         reason=None if args.exception_reason is None else ExceptionReason(args.exception_reason),
@@ -121,7 +170,7 @@ async def _redrive(args: argparse.Namespace) -> int:
     )
     try:
         done = await redrive(
-            env, selection, args.operator, args.reason, args.rate, dry_run=args.dry_run, wait_s=args.wait
+            env, selection, operator.name, args.reason, args.rate, dry_run=args.dry_run, wait_s=args.wait
         )
     except NotRedrivable as exc:
         print(f"refused: {exc}", file=sys.stderr)
@@ -135,10 +184,11 @@ async def _redrive(args: argparse.Namespace) -> int:
 
 async def _reset(args: argparse.Namespace) -> int:
     env = environment(args.avro_dir)
+    operator = await operator_for(Action.RESET_EXECUTE if args.execute else Action.RESET_DRY_RUN, args, env)
     to = None if args.to_datetime is None else parse_time(args.to_datetime)
     data_dirs = args.data_dir or [settings().data_dir]
     try:
-        await reset(env, data_dirs, to, args.execute, args.operator, args.reason)
+        await reset(env, data_dirs, to, args.execute, operator.name, args.reason)
     except GroupActive as exc:
         print(f"reset refused: {exc}", file=sys.stderr)
         return REFUSED
@@ -147,6 +197,7 @@ async def _reset(args: argparse.Namespace) -> int:
 
 async def _history(args: argparse.Namespace) -> int:
     env = environment(args.avro_dir)
+    await operator_for(Action.HISTORY, args, env)
     found = await audits.history(env, args.replay_id)
     lines = [audits.render(a) for a in found] if args.json else audits.table(found)
     print("\n".join(lines))
@@ -155,7 +206,11 @@ async def _history(args: argparse.Namespace) -> int:
 
 def _run(handler: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
-        status: int = asyncio.run(handler(args))
+        try:
+            status: int = asyncio.run(handler(args))
+        except NotAllowed as exc:
+            print(f"psflow replay {args.replay_command}: refused: {exc}", file=sys.stderr)
+            return REFUSED
         return status
 
     return run
@@ -165,9 +220,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--avro-dir", type=Path, default=AVRO_DIR, help="released schemas")
 
 
-def _who(parser: argparse.ArgumentParser, required: bool, reason: str | None = None) -> None:
-    user = None if required else getpass.getuser()
-    parser.add_argument("--operator", default=user, help="who runs this (audited)")
+def _who(parser: argparse.ArgumentParser, reason: str | None = None) -> None:
+    parser.add_argument(
+        "--operator", help="must match the operator of PSFLOW_OPERATOR_TOKEN(_FILE), who is audited"
+    )
     parser.add_argument("--reason", default=reason, help="why (audited)")
 
 
@@ -192,13 +248,13 @@ def add_commands(subparsers: Any) -> None:
 
     preview = commands.add_parser("preview", help="dry run: diff recomputed against emitted; exit 1 if any")
     preview.add_argument("--plan", type=Path, required=True)
-    _who(preview, required=False, reason="preview")
+    _who(preview, reason="preview")
     _common(preview)
     preview.set_defaults(func=_run(_preview))
 
     applying = commands.add_parser("apply", help="emit the preview's corrective commands (audited)")
     applying.add_argument("--plan", type=Path, required=True)
-    _who(applying, required=True)
+    _who(applying)
     applying.add_argument("--rate", type=float, help="commands per second at most")
     applying.add_argument("--progress", action="store_true", help="always draw the progress bar")
     _common(applying)
@@ -215,7 +271,7 @@ def add_commands(subparsers: Any) -> None:
         "--wait", type=float, default=30.0, help="seconds to wait for the worker's verdicts (default 30)"
     )
     redriving.add_argument("--dry-run", action="store_true", help="select and report, send nothing")
-    _who(redriving, required=False, reason="redrive after the cause was fixed")
+    _who(redriving, reason="redrive after the cause was fixed")
     _common(redriving)
     redriving.set_defaults(func=_run(_redrive))
 
@@ -225,7 +281,7 @@ def add_commands(subparsers: Any) -> None:
     )
     resetting.add_argument("--data-dir", type=Path, action="append", help="worker data dir (repeatable)")
     resetting.add_argument("--execute", action="store_true", help="do it (default: print what it would do)")
-    _who(resetting, required=False, reason="rebuild state")
+    _who(resetting, reason="rebuild state")
     _common(resetting)
     resetting.set_defaults(func=_run(_reset))
 

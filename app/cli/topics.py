@@ -7,15 +7,17 @@ import asyncio
 from typing import Any
 
 from app.cli.environment import settings
-from app.contracts.topics import CATALOG
+from app.contracts.topics import CATALOG, TopicNames
 from app.runtime.topic_admin import apply_catalog
+from app.security.kafka_access import check_access
 
 
 def _apply_command(args: argparse.Namespace) -> int:
-    current = settings()
-    bootstrap = args.bootstrap or current.broker
+    current = settings({"broker": args.bootstrap} if args.bootstrap else None)
+    bootstrap = current.broker
     prefix = current.topic_prefix if args.prefix is None else args.prefix
-    report = asyncio.run(apply_catalog(bootstrap, prefix))
+    asyncio.run(check_access(current.kafka, topics=[TopicNames(prefix).of(spec) for spec in CATALOG]))
+    report = asyncio.run(apply_catalog(current.kafka, prefix))
     for line in report.lines():
         print(line)
     print(f"topics apply: {len(report.created)} created, {len(report.drift)} drifted on {bootstrap}")

@@ -1,7 +1,9 @@
 """The developer's persistent local broker behind `psflow kafka up | down | status`.
 
 Its data survives restarts in `<cache>/kafka-data` and its address is recorded in `<cache>/kafka/local.json`,
-so `recorded_bootstrap()` lets every psflow command find it with no settings at all.
+so `recorded_bootstrap()` lets every psflow command find it with no settings at all. `--secure` runs the
+SASL_SSL broker of app.devkit.secure_kafka instead (data in `<cache>/kafka-data-secure`) and records the
+PSFLOW_* variables of its `psflow` user too: file paths only, the password stays in its owner-only file.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import json
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
+from app.contracts.topics import CATALOG
 from app.devkit.kafka_jars import KafkaSetupError, kafka_version
 from app.devkit.kafka_process import LocalKafkaError, is_kafka_process, port_is_free, stop_process
 from app.devkit.local_kafka import DEFAULT_PORT, LocalKafka
+from app.devkit.secure_kafka import PSFLOW, SecureKafka
 from app.runtime.settings import cache_dir
 
 
@@ -28,6 +33,8 @@ class BrokerState(TypedDict):
     data_dir: str
     version: str
     started_at: str
+    # The secured broker's PSFLOW_* client variables (no secret: the password is named by its file).
+    environment: NotRequired[dict[str, str]]
 
 
 def state_path() -> Path:
@@ -35,9 +42,9 @@ def state_path() -> Path:
     return cache_dir() / "kafka" / "local.json"
 
 
-def data_dir() -> Path:
+def data_dir(secure: bool = False) -> Path:
     """Return the data folder of the `psflow kafka up` broker (kept between up and down)."""
-    return cache_dir() / "kafka-data"
+    return cache_dir() / ("kafka-data-secure" if secure else "kafka-data")
 
 
 def _read_state() -> BrokerState | None:
@@ -47,13 +54,16 @@ def _read_state() -> BrokerState | None:
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("pid"), int) or not raw.get("bootstrap"):
         return None
-    return BrokerState(
+    state = BrokerState(
         pid=raw["pid"],
         bootstrap=str(raw["bootstrap"]),
         data_dir=str(raw.get("data_dir", "")),
         version=str(raw.get("version", "")),
         started_at=str(raw.get("started_at", "")),
     )
+    if isinstance(raw.get("environment"), dict):
+        state["environment"] = {str(k): str(v) for k, v in raw["environment"].items()}
+    return state
 
 
 def _running_state() -> BrokerState | None:
@@ -75,15 +85,39 @@ def recorded_bootstrap() -> str | None:
     return state["bootstrap"] if state is not None else None
 
 
-def up(port: int | None, heap_mb: int, timeout_s: float) -> int:
+def process_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """Return `environ` over the running developer broker's variables, unless PSFLOW_BROKER names another."""
+    state = _running_state()
+    if state is None or environ.get("PSFLOW_BROKER"):
+        return dict(environ)
+    return {**state.get("environment", {}), **environ}
+
+
+def dev_topic_prefixes() -> list[str]:
+    """Return the first segments of the catalog's topic names: the secured dev broker's ACLs (no prefix)."""
+    return sorted({spec.name.split(".")[0] + "." for spec in CATALOG})
+
+
+def up(port: int | None, heap_mb: int, timeout_s: float, secure: bool = False) -> int:
     """Start the developer broker unless it runs; print its bootstrap; return the exit status."""
     running = _running_state()
     if running is not None:
+        if ("environment" in running) != secure:
+            kind = "a secured" if "environment" in running else "a plaintext"
+            print(
+                f"{kind} local Kafka already runs (pid {running['pid']}): `psflow kafka down` first",
+                file=sys.stderr,
+            )
+            return 1
         print(f"Local Kafka already running (pid {running['pid']}).", file=sys.stderr)
         print(running["bootstrap"])
         return 0
     chosen = port if port is not None else (DEFAULT_PORT if port_is_free(DEFAULT_PORT) else 0)
-    broker = LocalKafka(data_dir(), port=chosen, heap_mb=heap_mb)
+    broker = (
+        SecureKafka(data_dir(True), dev_topic_prefixes(), "psflow", port=chosen, heap_mb=heap_mb)
+        if secure
+        else LocalKafka(data_dir(), port=chosen, heap_mb=heap_mb)
+    )
     started = time.monotonic()
     try:
         bootstrap = broker.start(timeout_s=timeout_s)
@@ -91,15 +125,16 @@ def up(port: int | None, heap_mb: int, timeout_s: float) -> int:
         print(f"psflow kafka up: {exc}", file=sys.stderr)
         return 1
     assert broker.pid is not None
-    _write_state(
-        BrokerState(
-            pid=broker.pid,
-            bootstrap=bootstrap,
-            data_dir=str(broker.data_dir),
-            version=kafka_version(),
-            started_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        )
+    state = BrokerState(
+        pid=broker.pid,
+        bootstrap=bootstrap,
+        data_dir=str(broker.data_dir),
+        version=kafka_version(),
+        started_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     )
+    if isinstance(broker, SecureKafka):
+        state["environment"] = broker.environment(PSFLOW)
+    _write_state(state)
     took = time.monotonic() - started
     print(f"Local Kafka started in {took:.1f} s (pid {broker.pid}, logs {broker.log_path}).", file=sys.stderr)
     print(bootstrap)

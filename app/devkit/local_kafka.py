@@ -7,7 +7,8 @@ The long-lived developer broker of `psflow kafka up | down | status` is app.devk
 
 from __future__ import annotations
 
-import subprocess
+# bandit: the dev kit runs java, keytool, mvn and psflow itself from argument lists, never through a shell
+import subprocess  # nosec B404
 import time
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +46,28 @@ __all__ = [
 ]
 
 DEFAULT_PORT = 9092
+
+# A single combined broker and controller, wherever it runs (here, or docker-compose.yml's `kafka`).
+SINGLE_NODE = {
+    "process.roles": "broker,controller",
+    "node.id": "1",
+    "controller.listener.names": "CONTROLLER",
+    # Topics come only from `psflow topics apply` and from Faust for its own internal topics;
+    # a typo in a topic name must fail loudly, not create a stray topic.
+    "auto.create.topics.enable": "false",
+    "num.partitions": "1",
+    "default.replication.factor": "1",
+    # A single node cannot satisfy the production defaults of 3 replicas for internal topics.
+    "offsets.topic.replication.factor": "1",
+    "offsets.topic.num.partitions": "8",
+    "transaction.state.log.replication.factor": "1",
+    "transaction.state.log.min.isr": "1",
+    "transaction.state.log.num.partitions": "8",
+    "share.coordinator.state.topic.replication.factor": "1",
+    "share.coordinator.state.topic.min.isr": "1",
+    # Consumers in tests join one at a time; waiting 3 s for more members only slows them down.
+    "group.initial.rebalance.delay.ms": "0",
+}
 
 _POLL_S = 0.1
 
@@ -110,6 +133,7 @@ class LocalKafka:
         java = find_java()
         libs = ensure_kafka_jars()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._prepare()
         self._write_properties()
         jvm = [
             java,
@@ -126,7 +150,7 @@ class LocalKafka:
         with self._console_path.open("ab") as console:
             # Own session: Ctrl-C in the terminal running pytest or psflow must not kill the broker
             # mid-teardown, and `psflow kafka up` must leave it running after the command exits.
-            self._process = subprocess.Popen(
+            self._process = subprocess.Popen(  # nosec B603
                 [jvm[0], *heap, *jvm[1:], "kafka.Kafka", str(self.properties_path)],
                 stdin=subprocess.DEVNULL,
                 stdout=console,
@@ -158,37 +182,34 @@ class LocalKafka:
     ) -> None:
         self.stop()
 
+    def _prepare(self) -> None:
+        """Make what the broker needs before its properties are written (a secured broker's certificates)."""
+
     def _write_properties(self) -> None:
         # Rewritten on every start: ports may differ between runs of a persistent data dir, and a static
         # voter list takes the controller address from here, not from the formatted storage.
-        settings = {
-            "process.roles": "broker,controller",
-            "node.id": "1",
+        text = "".join(f"{key}={value}\n" for key, value in self._properties().items())
+        self.properties_path.write_text("# Written by app/devkit/local_kafka.py on every start.\n" + text)
+
+    def _properties(self) -> dict[str, str]:
+        """Return the broker's server.properties."""
+        return {
+            **SINGLE_NODE,
             "controller.quorum.voters": f"1@{HOST}:{self.controller_port}",
             "listeners": f"PLAINTEXT://{HOST}:{self.port},CONTROLLER://{HOST}:{self.controller_port}",
             "advertised.listeners": f"PLAINTEXT://{HOST}:{self.port}",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
             "log.dirs": str(self._storage_dir),
-            # Topics come only from `psflow topics apply` and from Faust for its own internal topics;
-            # a typo in a topic name must fail loudly, not create a stray topic.
-            "auto.create.topics.enable": "false",
-            "num.partitions": "1",
-            "default.replication.factor": "1",
-            # A single node cannot satisfy the production defaults of 3 replicas for internal topics.
-            "offsets.topic.replication.factor": "1",
-            "offsets.topic.num.partitions": "8",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "transaction.state.log.num.partitions": "8",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
-            # Consumers in tests join one at a time; waiting 3 s for more members only slows them down.
-            "group.initial.rebalance.delay.ms": "0",
         }
-        text = "".join(f"{key}={value}\n" for key, value in settings.items())
-        self.properties_path.write_text("# Written by app/devkit/local_kafka.py on every start.\n" + text)
+
+    def _format_options(self) -> list[str]:
+        """Return extra `kafka-storage format` options (the secured broker's SCRAM users)."""
+        return []
+
+    def _answered_cluster_id(self) -> str | None:
+        """Return the cluster id the broker answers with on its client port, None while it does not."""
+        return probe_cluster_id(HOST, self.port, timeout_s=1.0)
 
     def _cluster_id(self) -> str | None:
         meta = self._storage_dir / "meta.properties"
@@ -211,8 +232,9 @@ class LocalKafka:
             cluster_id,
             "-c",
             str(self.properties_path),
+            *self._format_options(),
         ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=self.data_dir)
+        result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=self.data_dir)  # nosec B603
         if result.returncode != 0:
             output = (result.stdout + result.stderr).strip()
             raise LocalKafkaError(f"formatting Kafka storage in {self._storage_dir} failed:\n{output}")
@@ -226,7 +248,7 @@ class LocalKafka:
                 raise LocalKafkaError(
                     f"Kafka exited with status {exit_code} during startup.\n{self._diagnostics()}"
                 )
-            answered = probe_cluster_id(HOST, self.port, timeout_s=1.0)
+            answered = self._answered_cluster_id()
             # Comparing the cluster id makes sure the answer is from our broker, not from another
             # process that grabbed the port between free_ports() and the JVM binding it.
             if answered == cluster_id:

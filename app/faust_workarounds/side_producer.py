@@ -15,12 +15,14 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from app.security.kafka_clients import KafkaClients
+
 
 class SideProducer:
     """Start on first use, stop with the app."""
 
-    def __init__(self, app: Any, bootstrap: str, client_id: str):
-        self._bootstrap = bootstrap
+    def __init__(self, app: Any, kafka: KafkaClients, client_id: str):
+        self._kafka = kafka
         self._client_id = client_id
         self._producer: AIOKafkaProducer | None = None
         app.on_before_shutdown.connect(self._stop)
@@ -30,12 +32,7 @@ class SideProducer:
     ) -> asyncio.Future[Any]:
         """Queue one record; the returned future resolves once the broker has it (per-key order holds)."""
         if self._producer is None:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap,
-                client_id=self._client_id,
-                acks="all",
-                enable_idempotence=True,
-            )
+            producer = self._kafka.producer(client_id=self._client_id, acks="all", enable_idempotence=True)
             await producer.start()
             self._producer = producer
         sent: asyncio.Future[Any] = await self._producer.send(topic, value, key=key, partition=partition)

@@ -9,8 +9,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
+from app.security.kafka_clients import KafkaClients
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +43,19 @@ def discard_state_after_crash(running: Path, tabledir: Path) -> bool:
 
 
 async def create_topic_before_start(
-    bootstrap: str, name: str, partitions: int, replication: int, retention_ms: int, timeout_s: float = 30.0
+    kafka: KafkaClients,
+    name: str,
+    partitions: int,
+    replication: int,
+    retention_ms: int,
+    timeout_s: float = 30.0,
 ) -> None:
     """Create an internal topic if missing and wait until the cluster's metadata lists it.
 
     Called before Faust starts: a topic Faust creates at start may be missing from the metadata when it
     subscribes, and Faust then ignores it ("Ignoring missing topic") until the next rebalance.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="psflow-topics")
+    admin = kafka.admin(client_id="psflow-topics")
     await admin.start()
     try:
         if name not in await admin.list_topics():

@@ -11,11 +11,11 @@ import asyncio
 import contextlib
 import logging
 
-from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 
 from app.contracts.codec import AvroCodec, DecodeError
 from app.runtime.metrics import EXCEPTIONS
+from app.security.kafka_clients import KafkaClients
 from domain.periods import AccountingCalendar
 from domain.records.erp import AccountingPeriod
 
@@ -28,11 +28,11 @@ class PeriodFollower:
     def __init__(self, calendar: AccountingCalendar):
         self.calendar = calendar
 
-    async def follow(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
+    async def follow(self, kafka: KafkaClients, topic: str, codec: AvroCodec) -> None:
         """Read the topic from the start and keep following it until cancelled; retry on any error."""
         while True:
             try:
-                await self._read(bootstrap, topic, codec, until_end=False)
+                await self._read(kafka, topic, codec, until_end=False)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -40,18 +40,16 @@ class PeriodFollower:
                 log.exception("reading %s failed; retrying", topic)
                 await asyncio.sleep(1.0)
 
-    async def load(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
+    async def load(self, kafka: KafkaClients, topic: str, codec: AvroCodec) -> None:
         """Read the topic as it stands now.
 
         The worker calls this before Faust starts, so no agent has to wait for it: an agent that awaited
         before iterating its stream was seen to stall Faust after restarts.
         """
-        await self._read(bootstrap, topic, codec, until_end=True)
+        await self._read(kafka, topic, codec, until_end=True)
 
-    async def _read(self, bootstrap: str, topic: str, codec: AvroCodec, until_end: bool) -> None:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
-        )
+    async def _read(self, kafka: KafkaClients, topic: str, codec: AvroCodec, until_end: bool) -> None:
+        consumer = kafka.consumer(enable_auto_commit=False, isolation_level="read_committed")
         await consumer.start()
         try:
             partition = TopicPartition(topic, 0)

@@ -7,6 +7,7 @@ the worker's composition root (app.worker.assembly) registers the agents, tables
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import faust
 
@@ -18,6 +19,7 @@ from app.faust_workarounds.recovery import ask_broker_for_changelog_ends
 from app.faust_workarounds.transactions import bend_commits
 from app.runtime.settings import Settings, forecast_context
 from app.runtime.sink import Sink, TransactionalSink
+from app.security.kafka_clients import KafkaClients
 from domain.forecast import ForecastContext
 from domain.periods import AccountingCalendar
 from domain.records.common import Event
@@ -62,20 +64,36 @@ class Runtime:
         return next(c.model for c in CONTRACTS if c.subject == spec.value_subject)
 
 
+def faust_kafka_options(kafka: KafkaClients) -> dict[str, Any]:
+    """Return the faust.App options that give its clients the bootstrap and the security of `kafka`."""
+    security = kafka.security
+    credentials: faust.types.auth.CredentialsT | None = None
+    if security.uses_sasl and security.sasl_password is not None:
+        credentials = faust.SASLCredentials(
+            username=security.sasl_username,
+            password=security.sasl_password.get_secret_value(),
+            ssl_context=kafka.ssl_context(),
+            mechanism=security.sasl_mechanism,
+        )
+    elif security.uses_tls:
+        credentials = faust.SSLCredentials(kafka.ssl_context())
+    return {"broker": f"kafka://{kafka.bootstrap}", "broker_credentials": credentials}
+
+
 def build_runtime(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
     """Build the Faust app of a worker (no agents yet) and the runtime around it."""
     ask_broker_for_changelog_ends()
     bend_commits()
     app = faust.App(
         settings.app_id,
-        broker=f"kafka://{settings.broker}",
+        **faust_kafka_options(settings.kafka),
         store=settings.store,
         processing_guarantee=settings.processing_guarantee,
         datadir=str(settings.data_dir),
         web_host=settings.web_host,
         web_port=settings.web_port,
         # table_route forwards a request to the worker owning the key at this URL.
-        canonical_url=f"http://{settings.web_host}:{settings.web_port}",
+        canonical_url=settings.canonical_url,
         topic_partitions=PROJECT_PARTITIONS,
         # A new consumer group must start from the beginning: inputs are kept forever for a reason.
         consumer_auto_offset_reset="earliest",

@@ -9,6 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from app.contracts.topics import CATALOG, TopicNames, TopicSpec
+from app.security.kafka_clients import KafkaClients
 
 
 @dataclass
@@ -30,10 +31,10 @@ class ApplyReport:
 
 
 async def apply_catalog(
-    bootstrap: str, prefix: str = "", catalog: Iterable[TopicSpec] = CATALOG
+    kafka: KafkaClients, prefix: str = "", catalog: Iterable[TopicSpec] = CATALOG
 ) -> ApplyReport:
     """Create missing topics and report drift; safe to run any number of times."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="psflow-topics")
+    admin = kafka.admin(client_id="psflow-topics")
     await admin.start()
     try:
         return await _apply(admin, prefix, tuple(catalog))

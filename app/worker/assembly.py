@@ -18,7 +18,7 @@ def create_app(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
 
     @runtime.app.task  # type: ignore[untyped-decorator]
     async def follow_periods() -> None:
-        await follower.follow(settings.broker, runtime.topic_name(ERP_ACCOUNTING_PERIODS), runtime.codec)
+        await follower.follow(settings.kafka, runtime.topic_name(ERP_ACCOUNTING_PERIODS), runtime.codec)
 
     web.register(runtime, pipeline.register(runtime))
     return runtime

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from app.contracts.codec import AvroCodec
 from app.devkit.local_kafka import free_ports
 from app.runtime.topic_admin import apply_catalog
+from app.security.kafka_clients import KafkaClients
 from tests.support.kafka_io import KafkaIO, unique_prefix
 from tests.support.workers import WorkerProcess, worker_env
 
@@ -22,24 +22,41 @@ def codec() -> AvroCodec:
     return AvroCodec.from_directory()
 
 
+@pytest.fixture(scope="session")
+def kafka_clients(kafka_bootstrap: str) -> KafkaClients:
+    """Return the client factory of the tests' cluster (tests/integration/security overrides it)."""
+    return KafkaClients(kafka_bootstrap)
+
+
+@pytest.fixture(scope="session")
+def kafka_env(kafka_bootstrap: str) -> dict[str, str]:
+    """Return the PSFLOW_* variables pointing a psflow process at the tests' cluster."""
+    return {"PSFLOW_BROKER": kafka_bootstrap}
+
+
 @pytest.fixture
-async def kafka_io(kafka_bootstrap: str, codec: AvroCodec) -> AsyncIterator[KafkaIO]:
+def topic_prefix() -> str:
+    """Return the test's own topic prefix."""
+    return unique_prefix()
+
+
+@pytest.fixture
+async def kafka_io(
+    kafka_clients: KafkaClients, kafka_env: dict[str, str], codec: AvroCodec, topic_prefix: str
+) -> AsyncIterator[KafkaIO]:
     """Give the test its own topics (the whole catalog under a unique prefix) and a producer."""
-    prefix = unique_prefix()
-    report = await apply_catalog(kafka_bootstrap, prefix)
+    report = await apply_catalog(kafka_clients, topic_prefix)
     assert not report.drift, report.drift
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True)
+    producer = kafka_clients.producer(acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        yield KafkaIO(bootstrap=kafka_bootstrap, prefix=prefix, codec=codec, producer=producer)
+        yield KafkaIO(kafka_clients, topic_prefix, codec, producer, environment=dict(kafka_env))
     finally:
         await producer.stop()
 
 
 @pytest.fixture
-def start_worker(
-    kafka_bootstrap: str, kafka_io: KafkaIO, tmp_path: Path
-) -> Iterator[Callable[..., WorkerProcess]]:
+def start_worker(kafka_io: KafkaIO, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     """Start workers of one consumer group in the test's namespace; all are stopped at teardown."""
     started: list[WorkerProcess] = []
     app_id = f"psflow-{kafka_io.prefix.rstrip('.')}"
@@ -49,7 +66,7 @@ def start_worker(
         data_dir = tmp_path / name
         data_dir.mkdir(exist_ok=True)
         worker = WorkerProcess(
-            env={**worker_env(kafka_bootstrap, app_id, kafka_io.prefix, data_dir, port), **(env or {})},
+            env={**worker_env(kafka_io.environment, app_id, kafka_io.prefix, data_dir, port), **(env or {})},
             web_port=port,
             log_path=tmp_path / f"{name}.log",
         ).start()

@@ -6,15 +6,16 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import NewTopic
 from aiokafka.structs import ConsumerRecord, RecordMetadata, TopicPartition
 
 from app.contracts.codec import AvroCodec
 from app.contracts.topics import TopicNames, TopicSpec
+from app.security.kafka_clients import KafkaClients
 from domain.records.common import Event
 
 
@@ -22,10 +23,12 @@ from domain.records.common import Event
 class KafkaIO:
     """One test's view of the cluster: its topic prefix, a producer and committed reads."""
 
-    bootstrap: str
+    kafka: KafkaClients
     prefix: str
     codec: AvroCodec
     producer: AIOKafkaProducer
+    # PSFLOW_* variables that point a psflow process (worker, CLI) at this cluster, security included.
+    environment: dict[str, str] = field(default_factory=dict)
     last_timestamp_ms: int = 0
 
     def name(self, spec: TopicSpec) -> str:
@@ -52,9 +55,8 @@ class KafkaIO:
         timeout_s: float = 60.0,
     ) -> list[ConsumerRecord[bytes, bytes]]:
         """Read committed records from the start until `until(records)` holds, or fail at the deadline."""
-        consumer = AIOKafkaConsumer(
+        consumer = self.kafka.consumer(
             self.name(spec),
-            bootstrap_servers=self.bootstrap,
             group_id=None,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
@@ -78,9 +80,7 @@ class KafkaIO:
 
     async def read_to_end(self, spec: TopicSpec) -> list[Any]:
         """Decode every committed record of a topic as it stands now (up to its last stable offset)."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, isolation_level="read_committed", enable_auto_commit=False
-        )
+        consumer = self.kafka.consumer(isolation_level="read_committed", enable_auto_commit=False)
         await consumer.start()
         try:
             tps = [TopicPartition(self.name(spec), p) for p in range(spec.partitions)]
@@ -100,7 +100,7 @@ class KafkaIO:
 
     async def ensure_topic(self, name: str, partitions: int, compacted: bool = False) -> None:
         """Create a topic outside the catalog (a table's changelog, say) if it does not exist."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        admin = self.kafka.admin()
         await admin.start()
         try:
             if name not in await admin.list_topics():
@@ -111,9 +111,7 @@ class KafkaIO:
 
     async def latest_values(self, topic: str, partitions: int) -> dict[bytes, bytes | None]:
         """Return the latest committed value of every key of a topic (None for a tombstone)."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, isolation_level="read_committed", enable_auto_commit=False
-        )
+        consumer = self.kafka.consumer(isolation_level="read_committed", enable_auto_commit=False)
         await consumer.start()
         try:
             # Named, not looked up: a consumer's metadata may not list a topic created moments ago.
@@ -143,7 +141,7 @@ def unique_prefix() -> str:
 
 
 async def wait_until_consumed(
-    bootstrap: str, group: str, topics: list[str], partitions: int, timeout_s: float = 60.0
+    kafka: KafkaClients, group: str, topics: list[str], partitions: int, timeout_s: float = 60.0
 ) -> None:
     """Poll until the consumer group has committed every data record of `topics`.
 
@@ -151,10 +149,8 @@ async def wait_until_consumed(
     commit markers take offsets too. So read (read committed) from the group's offsets to the end and
     require that no data record is left there.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    probe = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
-    )
+    admin = kafka.admin()
+    probe = kafka.consumer(isolation_level="read_committed", enable_auto_commit=False)
     await admin.start()
     await probe.start()
     try:

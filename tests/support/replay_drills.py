@@ -27,6 +27,7 @@ from replay.reset import members
 from replay.selection import LEDGER_INPUTS
 from tests.support.factories import contract, envelope, play, time_entry
 from tests.support.kafka_io import KafkaIO
+from tests.support.operators import credential
 from tests.support.workers import WorkerProcess
 
 JAN1, MAR1 = date(2026, 1, 1), date(2026, 3, 1)
@@ -42,7 +43,7 @@ def replay_env(kafka_io: KafkaIO, codec: AvroCodec | None = None, avro_dir: Path
     """Return the replay environment of the test's namespace and worker group (see start_worker)."""
     versions = load_versions(avro_dir) if avro_dir else load_versions()
     return ReplayEnv(
-        bootstrap=kafka_io.bootstrap,
+        kafka=kafka_io.kafka,
         prefix=kafka_io.prefix,
         group=f"psflow-{kafka_io.prefix.rstrip('.')}",
         codec=codec or kafka_io.codec,
@@ -54,10 +55,10 @@ async def wait_consumed(env: ReplayEnv, timeout_s: float = 60) -> None:
     """Poll until the worker group has committed every record of the ledger's inputs."""
     tps = [TopicPartition(env.name(s), p) for s in LEDGER_INPUTS for p in range(s.partitions)]
     deadline = time.monotonic() + timeout_s
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         while True:
             ends = {tp: b[1] for tp, b in (await reader.bounds(tps)).items()}
-            done = await committed(env.bootstrap, env.group, tps)
+            done = await committed(env.kafka, env.group, tps)
             if all(done[tp] >= ends[tp] for tp in tps):
                 return
             assert time.monotonic() < deadline, f"group never caught up: {done} of {ends}"
@@ -121,11 +122,12 @@ async def send(kafka_io: KafkaIO, records: list[tuple[str, ProjectContract | Tim
         await kafka_io.send(spec, key, record)
 
 
-def cli(kafka_io: KafkaIO, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `psflow replay ...` as an operator would, in the test's namespace."""
+def cli(kafka_io: KafkaIO, *args: str, operator: str | None = "ana") -> subprocess.CompletedProcess[str]:
+    """Run `psflow replay ...` as `operator` would (see tests.support.operators), in the test's namespace."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PSFLOW_")}
+    env.update(kafka_io.environment)
+    env.update(credential(operator))
     env.update(
-        PSFLOW_BROKER=kafka_io.bootstrap,
         PSFLOW_TOPIC_PREFIX=kafka_io.prefix,
         PSFLOW_APP_ID=f"psflow-{kafka_io.prefix.rstrip('.')}",
     )
@@ -152,7 +154,7 @@ def state_of(worker: WorkerProcess, project: str, expected: dict[str, Any], time
 async def stopped(worker: WorkerProcess, env: ReplayEnv) -> None:
     assert worker.stop(signal.SIGTERM) == 0
     deadline = time.monotonic() + 60
-    while await members(env.bootstrap, env.group):
+    while await members(env.kafka, env.group):
         assert time.monotonic() < deadline, "the stopped worker never left the group"
         await asyncio.sleep(0.3)  # polling interval
 
@@ -160,6 +162,6 @@ async def stopped(worker: WorkerProcess, env: ReplayEnv) -> None:
 async def commit_group_at_end(env: ReplayEnv) -> None:
     """Commit the worker group's offsets at the inputs' ends, as a drained worker leaves them."""
     tps = [TopicPartition(env.name(s), p) for s in LEDGER_INPUTS for p in range(s.partitions)]
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         ends = {tp: b[1] for tp, b in (await reader.bounds(tps)).items()}
-    await commit(env.bootstrap, env.group, ends)
+    await commit(env.kafka, env.group, ends)

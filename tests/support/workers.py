@@ -91,11 +91,13 @@ class WorkerProcess:
             return ""
 
 
-def worker_env(bootstrap: str, app_id: str, prefix: str, data_dir: Path, web_port: int) -> dict[str, str]:
-    """Return the environment of a worker in one test's namespace."""
+def worker_env(
+    cluster: dict[str, str], app_id: str, prefix: str, data_dir: Path, web_port: int
+) -> dict[str, str]:
+    """Return the environment of a worker in one test's namespace (`cluster`: broker and security)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PSFLOW_")}
+    env.update(cluster)
     env.update(
-        PSFLOW_BROKER=bootstrap,
         PSFLOW_APP_ID=app_id,
         PSFLOW_TOPIC_PREFIX=prefix,
         PSFLOW_DATA_DIR=str(data_dir),

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 from aiokafka.errors import KafkaError
 
 from app import cli
 from app.devkit import dev_broker, kafka_jars
 from app.devkit.local_kafka import LocalKafka, free_ports, pid_is_alive, probe_cluster_id
+from app.security.kafka_clients import KafkaClients
 
 
 def _unique_topic() -> str:
@@ -23,7 +23,7 @@ def _unique_topic() -> str:
 
 
 async def _create_topic(bootstrap: str, name: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = KafkaClients(bootstrap).admin()
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name=name, num_partitions=1, replication_factor=1)])
@@ -32,7 +32,7 @@ async def _create_topic(bootstrap: str, name: str) -> None:
 
 
 async def _list_topics(bootstrap: str) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = KafkaClients(bootstrap).admin()
     await admin.start()
     try:
         topics: list[str] = await admin.list_topics()
@@ -54,7 +54,7 @@ async def test_broker_answers_metadata_after_start(kafka_bootstrap: str) -> None
 async def test_unknown_topic_is_not_auto_created(kafka_bootstrap: str) -> None:
     topic = _unique_topic()
     # aiokafka's metadata requests ask the broker to auto-create the topic; the broker must decline.
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, request_timeout_ms=1000)
+    producer = KafkaClients(kafka_bootstrap).producer(request_timeout_ms=1000)
     await producer.start()
     try:
         with pytest.raises(KafkaError):

@@ -41,7 +41,7 @@ async def test_a_revision_after_apply_reverses_the_corrected_charge_not_the_reve
     env = replay_env(kafka_io)
     await commands_of(kafka_io, 7)
     await wait_consumed(env)
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         selection = Selection(topics=("psa.projects", "psa.time-entries"), projects=("P-A",))
         plan = await plans.build(reader, selection, env.prefix, env.codec, env.index, datetime.now(UTC))
     plan_file = tmp_path / "plan.json"
@@ -49,7 +49,7 @@ async def test_a_revision_after_apply_reverses_the_corrected_charge_not_the_reve
     previews.save(await previews.compute(env, plan), previews.preview_path(plan_file))
     applied = await apply(env, plan_file, "ana", "rate typo")
     assert applied.emitted == 4
-    await wait_until_consumed(env.bootstrap, env.group, [env.name(LEDGER_CORRECTIONS)], 6)
+    await wait_until_consumed(env.kafka, env.group, [env.name(LEDGER_CORRECTIONS)], 6)
 
     status, body = worker.get("/projects/P-A")
     assert status == 200 and isinstance(body, dict)

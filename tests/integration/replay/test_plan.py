@@ -37,7 +37,7 @@ async def test_a_plan_for_one_project_reads_only_its_partition_and_selects_only_
             await kafka_io.send(PSA_TIME_ENTRIES, project, time_entry(project))
     env = replay_env(kafka_io)
     selection = Selection(topics=("psa.projects", "psa.time-entries"), projects=("P-A",))
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         plan = await plans.build(reader, selection, env.prefix, env.codec, env.index, datetime.now(UTC))
 
     assert {(r.topic, r.partition) for r in plan.ranges} == {("psa.projects", 0), ("psa.time-entries", 0)}
@@ -55,7 +55,7 @@ async def test_a_plan_window_in_time_resolves_to_offsets_per_partition(kafka_io:
         await kafka_io.send(PSA_TIME_ENTRIES, "P-A", time_entry("P-A"))
     env = replay_env(kafka_io)
     selection = Selection(topics=("psa.time-entries",), window_from=cutoff, projects=("P-A",))
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         plan = await plans.build(reader, selection, env.prefix, env.codec, env.index, datetime.now(UTC))
     assert [(r.partition, r.start, r.end) for r in plan.ranges] == [(0, 1, 3)]
     assert plan.matched == {"psa.time-entries": 2}
@@ -88,7 +88,7 @@ async def test_a_v1_event_written_after_v2_is_released_replays_correctly(
     env = replay_env(kafka_io, codec=codec, avro_dir=avro_dir)
 
     selection = Selection(topics=("psa.time-entries",), projects=("P-A",))
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         plan = await plans.build(reader, selection, env.prefix, env.codec, env.index, datetime.now(UTC))
         inputs = await read_inputs(env, reader, ("P-A",), to_end=True)
     assert plan.schema_versions == {"time_entry": {"v1": 1, "v2": 1}}

@@ -116,7 +116,7 @@ async def test_apply_refuses_an_edited_plan_and_new_outputs_since_the_preview(
     env = replay_env(kafka_io)
     await commands_of(kafka_io, 7)
     await wait_consumed(env)
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         selection = Selection(topics=("psa.time-entries",), projects=("P-A",))
         plan = await plans.build(reader, selection, env.prefix, env.codec, env.index, datetime.now(UTC))
     plan_file = tmp_path / "plan.json"
@@ -167,7 +167,7 @@ async def test_preview_diffs_the_forecast_where_the_wrong_card_outlived_its_mont
     assignment = resource_assignment("R-BEA", assignment_id="A-B1", project_id="P-B", envelope=envelope("a"))
     await kafka_io.send(PSA_RESOURCE_ASSIGNMENTS, "R-BEA", assignment)
     topics = [kafka_io.name(s) for s in (PSA_RESOURCE_ASSIGNMENTS, ASSIGNMENTS_BY_PROJECT)]
-    await wait_until_consumed(kafka_io.bootstrap, worker.env["PSFLOW_APP_ID"], topics, partitions=6)
+    await wait_until_consumed(kafka_io.kafka, worker.env["PSFLOW_APP_ID"], topics, partitions=6)
 
     plan_file = tmp_path / "plan.json"
     planned = cli(kafka_io, "plan", "--project", "P-A", "--project", "P-B", "--out", str(plan_file))

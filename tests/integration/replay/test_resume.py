@@ -48,7 +48,7 @@ async def _as_the_worker_did(kafka_io: KafkaIO, env: ReplayEnv) -> None:
 
 async def _corrections_on_topic(env: ReplayEnv) -> Counter[str]:
     tps = [TopicPartition(env.name(ERP_BILLING_COMMANDS), p) for p in range(ERP_BILLING_COMMANDS.partitions)]
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         bounds = await reader.bounds(tps)
         raw = await reader.read(Slice(tp.topic, tp.partition, *bounds[tp]) for tp in tps)
     commands = [env.codec.decode(r.value, BillingCommand) for r in raw]
@@ -60,7 +60,7 @@ async def test_an_interrupted_apply_resumes_and_emits_each_correction_once(
 ) -> None:
     env = replay_env(kafka_io)
     await _as_the_worker_did(kafka_io, env)
-    async with Reader(env.bootstrap) as reader:
+    async with Reader(env.kafka) as reader:
         selection = Selection(topics=("psa.time-entries",), projects=("P-A",))
         plan = await plans.build(reader, selection, env.prefix, env.codec, env.index, datetime.now(UTC))
     plan_file = tmp_path / "plan.json"

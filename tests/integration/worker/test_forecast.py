@@ -29,7 +29,7 @@ pytestmark = pytest.mark.integration
 
 async def _consumed(kafka_io: KafkaIO, worker: WorkerProcess, *specs: Any) -> None:
     group = worker.env["PSFLOW_APP_ID"]
-    await wait_until_consumed(kafka_io.bootstrap, group, [kafka_io.name(s) for s in specs], partitions=6)
+    await wait_until_consumed(kafka_io.kafka, group, [kafka_io.name(s) for s in specs], partitions=6)
 
 
 def _fold(

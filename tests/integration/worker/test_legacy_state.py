@@ -62,10 +62,10 @@ async def test_a_worker_on_a_changelog_in_the_old_format_splits_it_and_ends_like
         await kafka_io.producer.send_and_wait(
             changelog, _legacy_value(ledger), key=project.encode(), partition=partition
         )
-    async with Reader(kafka_io.bootstrap) as reader:
+    async with Reader(kafka_io.kafka) as reader:
         inputs = {kafka_io.name(spec) for spec, _, _ in feed}
         tps = [TopicPartition(t, p) for t in inputs for p in range(6)]
-        await commit(kafka_io.bootstrap, group, {tp: b[1] for tp, b in (await reader.bounds(tps)).items()})
+        await commit(kafka_io.kafka, group, {tp: b[1] for tp, b in (await reader.bounds(tps)).items()})
     for spec, key, record in feed[half:]:
         await kafka_io.send(spec, key, record)
 

@@ -36,7 +36,7 @@ async def test_a_worker_without_local_state_recovers_the_ledger_before_it_reads_
     # ledger that was not recovered shows at once: the entry would park for a project it does not know.
     shutil.rmtree(tmp_path / "w1" / "v1" / "tables")
     await commit(
-        env.bootstrap, env.group, {TopicPartition(kafka_io.name(PSA_TIME_ENTRIES), p): 0 for p in range(6)}
+        env.kafka, env.group, {TopicPartition(kafka_io.name(PSA_TIME_ENTRIES), p): 0 for p in range(6)}
     )
 
     restarted = start_worker("w1")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from pydantic import ValidationError
 
 from app.runtime.settings import Settings
+from app.security.kafka_security import SettingsError
 
 
 def test_defaults_run_exactly_once_on_rocksdb() -> None:
@@ -51,5 +51,5 @@ def test_explicit_overrides_beat_the_environment() -> None:
 
 
 def test_a_malformed_closed_period_is_refused_at_start_up() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SettingsError, match="PSFLOW_CLOSED_PERIODS"):
         Settings.from_env(environ={"PSFLOW_CLOSED_PERIODS": "2026-1"})
