@@ -83,11 +83,14 @@ def test_once_the_corrections_are_live_the_diff_is_empty() -> None:
     }
 
 
-def test_a_closed_period_blocks_the_correction_instead_of_posting_into_it() -> None:
+def test_a_correction_of_a_closed_period_posts_in_the_first_open_period_like_the_worker() -> None:
     history, live = _incident()
     diff = diff_project(recompute("P-1", history, DAY), live, frozenset({"2026-03"}), "rpl-1")
-    assert diff.corrections == ()
-    assert diff.blocked == ("TE-MAR: period 2026-03 is closed",)
+    (fix,) = diff.corrections
+    assert fix.entry_id == "TE-MAR" and diff.blocked == ()
+    assert {(c.accounting_date, c.natural_date) for c in fix.commands} == {
+        (date(2026, 4, 1), date(2026, 3, 2))
+    }
 
 
 def test_a_project_closed_today_still_keeps_the_charges_of_its_active_past() -> None:
