@@ -78,6 +78,8 @@ def register(runtime: Runtime) -> Tables:
         commands: list[BillingCommand] = []
         exceptions: list[BusinessException] = []
         try:
+            # A posting decided now must see every period close written before: wait for the calendar.
+            await runtime.periods_caught_up()
             for event in events:
                 source = source_record(event)
                 if batch.take(event, source):

@@ -63,6 +63,7 @@ class ResourceStage:
             )
             if plan_rules.apply(touched.view, record, self._runtime.forecast):  # type: ignore[arg-type]
                 touched.run.caused(record)
+                touched.source = source
         except Exception as exc:  # a rule bug or unreadable state must not stop the partition
             failure = quarantine(
                 source,
@@ -84,7 +85,12 @@ class ResourceStage:
         run = touched.run
         if run.causes:  # nothing changed since the last settle: nothing can have moved
             settled = plan_rules.settle(
-                touched.view, self._runtime.forecast, as_of=run.as_of, cause=run.cause, causes=run.causes
+                touched.view,
+                self._runtime.forecast,
+                as_of=run.as_of,
+                cause=run.cause,
+                causes=run.causes,
+                source=touched.source,
             )
             cause = batch.cause(touched.partition)
             for delta in settled.deltas:

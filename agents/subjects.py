@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 
 from domain.forecast.runs import SettleRun
 from domain.records.common import Event
+from domain.records.ops import SourceRecord
 
 V = TypeVar("V")
 
@@ -19,6 +20,8 @@ class Touched(Generic[V]):
     view: V
     partition: int
     run: SettleRun
+    # The last record that changed the subject, bytes included: the exceptions of its settle carry it.
+    source: SourceRecord | None = None
 
 
 class Subjects(Generic[V]):

@@ -12,7 +12,7 @@ from app.contracts.topics import partition_for
 from app.faust_workarounds.introspection import paused_partitions, recovery_completed
 from app.runtime import metrics
 from app.runtime.runtime import Runtime
-from domain.forecast import ForecastValue, project_emitted, resource_forecast
+from domain.forecast import ForecastValue, current_figures, project_emitted, resource_forecast
 from domain.ledger import Kind, ProjectTotals, financials
 from tables.items import Tables
 from tables.keyed import BatchState, KeyedTable, SubjectReader
@@ -45,7 +45,9 @@ def register(runtime: Runtime, tables: Tables) -> None:
         totals = _committed(tables.ledger, project_id).get(Kind.TOTALS, "")
         if not isinstance(totals, ProjectTotals) or totals.contract is None:
             return _not_found(view, "project", project_id)
-        return _json(view, financials(totals).model_dump(mode="json"))
+        # The forecast's table is partitioned like the ledger's: this worker owns the project's figures too.
+        figures = current_figures(_committed(tables.forecast, project_id), project_id)
+        return _json(view, financials(totals, figures).model_dump(mode="json"))
 
     @app.page("/resources/{resource_id}")
     @app.table_route(table=tables.plans.table, match_info="resource_id")

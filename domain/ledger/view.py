@@ -76,7 +76,8 @@ class LedgerView:
         return self._base.model_copy(update=updates) if updates else self._base
 
     def _set(self, **changes: Any) -> None:
-        self._updates.update(changes)
+        # Only what changes: the totals item is written only when a field really moves.
+        self._updates.update({k: v for k, v in changes.items() if v != self._field(k) or k in self._updates})
 
     @property
     def exposure(self) -> Decimal:
