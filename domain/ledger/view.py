@@ -217,18 +217,12 @@ class LedgerView:
 
     def _with_bytes(self, parked: Parked) -> Parked:
         raw, at = self.incoming, parked.source
-        if (
-            parked.raw is not None
-            or raw is None
-            or (raw.topic, raw.partition, raw.offset)
-            != (
-                at.topic,
-                at.partition,
-                at.offset,
-            )
-        ):
-            return parked
-        return parked.model_copy(update={"raw": raw})
+        same = raw is not None and (raw.topic, raw.partition, raw.offset) == (
+            at.topic,
+            at.partition,
+            at.offset,
+        )
+        return parked.model_copy(update={"raw": raw}) if same and parked.raw is None else parked
 
     def _count_parked(self, parked_at: datetime, **more: Any) -> None:
         oldest = self.oldest_unreported
