@@ -81,6 +81,8 @@ def register(runtime: Runtime) -> Tables:
         commands: list[BillingCommand] = []
         exceptions: list[BusinessException] = []
         try:
+            # A posting decided now must see every period close written before: wait for the calendar.
+            await runtime.periods_caught_up()
             for record in records:
                 source = source_record(record)
                 if batch.take(record, source):

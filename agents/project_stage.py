@@ -8,7 +8,7 @@ from typing import Any
 from agents.commit import BatchCommit
 from agents.inbound import decode, redrive_of, settled, settled_after, source_ref
 from agents.subjects import Subjects, Touched
-from app.contracts.topics import TIME_BY_RESOURCE
+from app.contracts.topics import ENTRY_MOVES, TIME_BY_RESOURCE
 from app.contracts.topology import PROJECT_FORECAST, PROJECT_LEDGER
 from app.faust_workarounds.bulk import Delivered
 from app.runtime.runtime import Runtime
@@ -19,6 +19,7 @@ from domain.forecast.legacy import LegacyProjectForecast, split_project
 from domain.ledger import Context, Decision, Inbound, Kind, decide
 from domain.ledger.legacy import LegacyLedger, split
 from domain.ledger.state import Mark, ProjectTotals
+from domain.moves import MovedAway
 from domain.records.common import Event
 from domain.records.ops import BusinessException, ExceptionReason, SourceRecord
 from domain.records.psa import TimeEntry
@@ -46,6 +47,7 @@ class ProjectStages:
         self.ledger_topics = {names(spec): runtime.model_for(spec) for spec in PROJECT_LEDGER.inputs}
         self.forecast_topics = {names(spec): runtime.model_for(spec) for spec in PROJECT_FORECAST.inputs}
         self._time_by_resource = names(TIME_BY_RESOURCE)
+        self._entry_moves = names(ENTRY_MOVES)
         self.views: Subjects[ProjectForecastView] = Subjects(forecast, self._forecast_view, self._settle)
 
     def topics(self) -> set[str]:
@@ -64,6 +66,12 @@ class ProjectStages:
             exceptions = settled(redrive, record) if ledger_stage else ()
             await self._report(batch, source, exceptions)
             return Decision(exceptions=exceptions)
+        if source.topic == self._entry_moves:
+            # What the entry's previous project learns: the revision that took the entry elsewhere.
+            moved = MovedAway.of(record) if isinstance(record, TimeEntry) else None
+            if moved is None:
+                return Decision()
+            record = moved
         decision = Decision()
         if ledger_stage:
             decision = await self._ledger_step(batch, event, source, record, redrive)
@@ -88,7 +96,12 @@ class ProjectStages:
         if run is None:  # Subjects settles only subjects with a run
             return
         settled = forecast_rules.settle(
-            touched.view, self._runtime.forecast, as_of=run.as_of, cause=run.cause, causes=run.causes
+            touched.view,
+            self._runtime.forecast,
+            as_of=run.as_of,
+            cause=run.cause,
+            causes=run.causes,
+            source=touched.source,
         )
         cause = batch.cause(touched.partition)
         for delta in settled.deltas:
@@ -109,7 +122,7 @@ class ProjectStages:
                 self._migrate_ledger(batch, source.partition, project_id)
             totals = reader.get(Kind.TOTALS, "")
             contract = totals.contract if isinstance(totals, ProjectTotals) else None
-            inbound = Inbound(record=record, source=source_ref(record, source), redrive=redrive)
+            inbound = Inbound(record=record, source=source_ref(record, source), redrive=redrive, raw=source)
             decision = decide(
                 reader, inbound, self._context(None if contract is None else contract.legal_entity)
             )
@@ -127,6 +140,10 @@ class ProjectStages:
         cause = batch.cause(source.partition)
         for command in decision.commands:
             await batch.outputs.command(cause, command)
+        for move in decision.moves:
+            # To the entry's previous project, in this record's transaction (domain.moves).
+            value = self._runtime.codec.encode(move.entry)
+            await batch.outputs.raw(cause, self._entry_moves, move.project_id.encode(), value)
         await self._report(batch, source, decision.exceptions)
         state.apply(source.partition, project_id, decision.changes)
         index_parked(state, source.partition, project_id)
@@ -140,7 +157,7 @@ class ProjectStages:
         try:
             touched = await self.views.touch(batch, project_id, source.partition, record)
             if forecast_rules.apply(touched.view, record, self._runtime.forecast):  # type: ignore[arg-type]
-                Subjects.caused(touched, record)
+                Subjects.caused(touched, record, source)
         except Exception as exc:  # a rule bug or unreadable state must not stop the partition
             failure = quarantine(
                 source,

@@ -53,7 +53,7 @@ class ResourceStage:
         try:
             touched = await self.views.touch(batch, resource_id, source.partition, record)
             if plan_rules.apply(touched.view, record, self._runtime.forecast):  # type: ignore[arg-type]
-                Subjects.caused(touched, record)
+                Subjects.caused(touched, record, source)
         except Exception as exc:  # a rule bug or unreadable state must not stop the partition
             failure = quarantine(
                 source,
@@ -75,7 +75,12 @@ class ResourceStage:
         if run is None:  # Subjects settles only subjects with a run
             return
         settled = plan_rules.settle(
-            touched.view, self._runtime.forecast, as_of=run.as_of, cause=run.cause, causes=run.causes
+            touched.view,
+            self._runtime.forecast,
+            as_of=run.as_of,
+            cause=run.cause,
+            causes=run.causes,
+            source=touched.source,
         )
         cause = batch.cause(touched.partition)
         for delta in settled.deltas:

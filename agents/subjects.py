@@ -17,6 +17,7 @@ from typing import Generic, Protocol, TypeVar
 from agents.commit import BatchCommit
 from domain.forecast.runs import PendingRun, SettleRun
 from domain.records.common import Event
+from domain.records.ops import SourceRecord
 from domain.state import Change, Delete, Put
 from tables.items import PENDING, PENDING_KIND
 from tables.keyed import KeyedTable
@@ -45,6 +46,8 @@ class Touched(Generic[V]):
     view: V
     partition: int
     run: SettleRun | None
+    # The last record that changed the subject, bytes included: the exceptions of its settle carry it.
+    source: SourceRecord | None = None
 
 
 class Cadence:
@@ -90,11 +93,12 @@ class Subjects(Generic[V]):
         return touched
 
     @staticmethod
-    def caused(touched: Touched[V], event: Event) -> None:
-        """Note that `event` changed the subject."""
+    def caused(touched: Touched[V], event: Event, source: SourceRecord) -> None:
+        """Note that `event` (read as `source`) changed the subject."""
         if touched.run is None:
             touched.run = SettleRun.starting(event)
         touched.run.caused(event)
+        touched.source = source
 
     async def end_batch(self, batch: BatchCommit, due: set[int]) -> None:
         """Settle the touched and pending subjects of due partitions; keep the others' runs pending."""
@@ -120,13 +124,13 @@ class Subjects(Generic[V]):
         if not isinstance(kept, PendingRun):
             return Touched(view, partition, None)
         view.resume(kept.months, kept.everything)
-        return Touched(view, partition, SettleRun.resumed(kept))
+        return Touched(view, partition, SettleRun.resumed(kept), kept.source)
 
     async def _finish(self, batch: BatchCommit, subject: str, touched: Touched[V]) -> None:
         """Settle a subject's run (if any), stage its view, and clear its pending entry."""
         if touched.run is not None and touched.run.causes:
             await self._settle(batch, subject, touched)
-        touched.run = None
+        touched.run, touched.source = None, None
         self._stage(batch, subject, touched, None)
 
     def _keep(self, batch: BatchCommit, subject: str, touched: Touched[V]) -> None:
@@ -134,7 +138,7 @@ class Subjects(Generic[V]):
         pending = None
         if run is not None and run.causes:
             months, everything = touched.view.unsettled()
-            pending = run.pending(months, everything)
+            pending = run.pending(months, everything, touched.source)
         self._stage(batch, subject, touched, pending)
 
     def _stage(

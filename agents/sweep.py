@@ -31,7 +31,9 @@ class Sweep:
         partition = source.partition
         for project_id, _ in list(state.reader(partition, PARKING).scan(PARKING_KIND)):
             decision = expire_parked(state.reader(partition, project_id), ctx)
-            for exc in decision.exceptions:
-                await batch.outputs.exception(batch.cause(partition), exc)
+            # Staged before any send is awaited: what the decision read is still what it writes over, so a
+            # change staged for the project meanwhile is never overwritten with the copy read before it.
             state.apply(partition, project_id, decision.changes)
             index_parked(state, partition, project_id)
+            for exc in decision.exceptions:
+                await batch.outputs.exception(batch.cause(partition), exc)

@@ -17,7 +17,7 @@ from domain.records.erp import BillingCommand
 from domain.records.governance import ReplayAction, ReplayAudit, ReplayResult
 from replay import plan as plans
 from replay import preview as previews
-from replay.audit import Action, encoded, publish, render
+from replay.audit import Action, encoded, publish, publish_failure, render
 from replay.env import ReplayEnv
 from replay.kafka_read import Reader, Slice, committed
 from replay.pacing import Progress, Throttle
@@ -78,7 +78,7 @@ async def apply(
         raise Refused(str(exc)) from exc
     pending = [c for c in preview.commands() if c.command_id not in present]
     counts = {"commands": len(preview.commands()), "already_applied": len(preview.commands()) - len(pending)}
-    emitted = await _emit(env, plan.replay_id, pending, action, counts, preview, rate, progress)
+    emitted = await emit(env, plan.replay_id, pending, action, counts, preview, rate, progress)
     return Applied(audit=emitted, emitted=len(pending), skipped=counts["already_applied"])
 
 
@@ -109,7 +109,7 @@ async def _check_unchanged(env: ReplayEnv, plan: plans.Plan, preview: previews.P
     return ours
 
 
-async def _emit(
+async def emit(
     env: ReplayEnv,
     replay_id: str,
     pending: list[BillingCommand],
@@ -119,6 +119,11 @@ async def _emit(
     rate: float | None,
     progress: bool,
 ) -> ReplayAudit:
+    """Emit the corrections chunk by chunk, each in a transaction, the SUCCEEDED audit with the last one.
+
+    A chunk that fails aborts its transaction; the chunks before it stay committed, and a FAILED audit
+    record says how many commands and chunks got out before the error is raised again.
+    """
     throttle = Throttle(rate)
     bar = Progress(len(pending), f"apply {replay_id}", enabled=progress or len(pending) > 1000)
     # Named after the worker group: a cluster's ACLs grant psflow the transactional ids prefixed with it.
@@ -126,8 +131,9 @@ async def _emit(
     await producer.start()
     topic, ledger_topic = env.name(ERP_BILLING_COMMANDS), env.name(LEDGER_CORRECTIONS)
     size = throttle.chunk_size()
+    chunks = [pending[i : i + size] for i in range(0, len(pending), size)] or [[]]
+    committed = chunks_committed = 0
     try:
-        chunks = [pending[i : i + size] for i in range(0, len(pending), size)] or [[]]
         for index, chunk in enumerate(chunks):
             async with producer.transaction():
                 for command in chunk:
@@ -146,8 +152,19 @@ async def _emit(
                     )
                     audit_topic, key, value = encoded(env, audit)
                     await producer.send(audit_topic, value=value, key=key)
+            committed += len(chunk)
+            chunks_committed += 1
             bar.advance(len(chunk))
             await throttle.passed(len(chunk))
+    except Exception as exc:
+        got = {"emitted": committed, "chunks_committed": chunks_committed, "chunks": len(chunks)}
+        message = (
+            f"failed part-way: {committed} of {len(pending)} command(s) committed in "
+            f"{got['chunks_committed']} of {len(chunks)} chunk(s), a resumed apply skips them: "
+            f"{type(exc).__name__}: {exc}"
+        )
+        await publish_failure(env, action.record(ReplayResult.FAILED, {**counts, **got}, message=message))
+        raise
     finally:
         await producer.stop()
     print(render(audit))

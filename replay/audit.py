@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -82,6 +83,17 @@ async def publish(env: ReplayEnv, audit: ReplayAudit) -> None:
     finally:
         await producer.stop()
     print(render(audit))
+
+
+async def publish_failure(env: ReplayEnv, audit: ReplayAudit) -> None:
+    """Write the FAILED record of an action that failed part-way; if even that fails, print it and go on.
+
+    The caller re-raises what failed: a lost audit record must not hide the failure itself.
+    """
+    try:
+        await publish(env, audit)
+    except Exception as exc:  # the broker may be what failed
+        print(f"could not audit the failure ({type(exc).__name__}: {exc}): {render(audit)}", file=sys.stderr)
 
 
 def render(audit: ReplayAudit) -> str:

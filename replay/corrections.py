@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 
+from domain.cutoff import day_of, posting
 from domain.ledger import ids
 from domain.ledger.emit import SOURCE_SYSTEM, negated
 from domain.ledger.state import Charge
@@ -44,10 +45,16 @@ def _envelope(command_id: str, cause: Envelope, replay_id: str) -> Envelope:
 
 
 def reversal(
-    live: BillingCommand, cause: Envelope, replay_id: str, why: tuple[SourceRef, ...]
+    live: BillingCommand, cause: Envelope, replay_id: str, why: tuple[SourceRef, ...], closed: Set[str]
 ) -> BillingCommand:
-    """Return the exact negation of a live charge, with lineage to it and to the correction's cause."""
+    """Return the exact negation of a live charge, with lineage to it and to the correction's cause.
+
+    Posted by the worker's cut-off policy (domain.cutoff): as of the charge's work date, rolled forward to
+    the first open period when that date's period is closed.
+    """
     command_id = ids.reversal_id(live.command_id)
+    worked = next((line.work_date for line in live.lines if line.work_date), None)
+    posted = posting(worked or day_of(cause.occurred_at), closed)
     return BillingCommand(
         envelope=_envelope(command_id, cause, replay_id),
         command_id=command_id,
@@ -61,6 +68,8 @@ def reversal(
         reverses_command_id=live.command_id,
         lineage=(*live.lineage, *why),
         replay_id=replay_id,
+        accounting_date=posted.accounting_date,
+        natural_date=posted.natural_date,
     )
 
 
@@ -71,9 +80,11 @@ def corrected_charge(
     replay_id: str,
     replaces: tuple[str, ...],
     why: tuple[SourceRef, ...],
+    closed: Set[str],
 ) -> BillingCommand:
-    """Return the charge the sandbox says should be live, under a correction id."""
+    """Return the charge the sandbox says should be live, under a correction id, posted by the policy."""
     command_id = corrected_charge_id(charge.command_id, charge.line, replaces)
+    posted = posting(charge.line.work_date or day_of(cause.occurred_at), closed)
     return BillingCommand(
         envelope=_envelope(command_id, cause, replay_id),
         command_id=command_id,
@@ -86,4 +97,6 @@ def corrected_charge(
         lines=(charge.line,),
         lineage=(*charge.lineage, *why),
         replay_id=replay_id,
+        accounting_date=posted.accounting_date,
+        natural_date=posted.natural_date,
     )

@@ -3,9 +3,10 @@
 Net per source item: an entry's live charges are its POST_TIME_CHARGE commands not reversed by any
 REVERSE_TIME_CHARGE (whoever issued them: the worker or an earlier replay); what should be live are the
 charges of the entry in the recomputed ledger. When the two differ in amount or in the rates, dates,
-resources or roles they bill, every live charge is reversed and every recomputed charge is issued anew.
-Nothing is corrected where the sandbox itself refused the entry, never saw it, or where a touched work
-date is in a closed period: those are reported for an operator. Milestone bills have no reversing command
+resources or roles they bill, every live charge is reversed and every recomputed charge is issued anew,
+each posted by the worker's cut-off policy (domain.cutoff: a work date in a closed period posts in the first
+open period, dated there). Nothing is corrected where the sandbox itself refused the entry or never saw
+it: those are reported for an operator. Milestone bills have no reversing command
 type, so a differing bill is reported, not corrected. Schedule updates carry no amount and are not diffed.
 """
 
@@ -15,7 +16,6 @@ from collections.abc import Iterable, Set
 from decimal import Decimal
 from typing import Literal
 
-from domain.ledger import ids
 from domain.ledger.state import ZERO, Charge, EntryState
 from domain.records.common import Envelope
 from domain.records.erp import BillingCommand, BillingCommandType, BillingLine
@@ -106,18 +106,11 @@ def diff_project(
         if state.applied_revision < state.revision:
             unresolved.append(f"{entry_id}: r{state.revision} is refused by today's rules; fix and re-drive")
             continue
-        periods = sorted(
-            {ids.period_of(d) for d in (line.work_date for line in live_lines) if d} & set(closed)
-            | {ids.period_of(c.line.work_date) for c in should if c.line.work_date} & set(closed)
-        )
-        if periods:
-            blocked.append(f"{entry_id}: period {', '.join(periods)} is closed")
-            continue
         cause = recomputed.envelopes.get(state.source.event_id) or _fallback(current, contract.envelope)
         why = () if recomputed.reference is None else (recomputed.reference,)
-        reversals = [reversal(cmd, cause, replay_id, why) for cmd in current]
+        reversals = [reversal(cmd, cause, replay_id, why, closed) for cmd in current]
         replaced = tuple(cmd.command_id for cmd in current)
-        charges = [corrected_charge(c, contract, cause, replay_id, replaced, why) for c in should]
+        charges = [corrected_charge(c, contract, cause, replay_id, replaced, why, closed) for c in should]
         kind: Kind = "REVERSE_AND_REISSUE" if current and should else ("REVERSE" if current else "ISSUE")
         corrections.append(
             Correction(

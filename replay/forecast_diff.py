@@ -31,12 +31,13 @@ from domain.forecast import ForecastContext, MemoryProjectForecast, ProjectForec
 from domain.forecast import project as rules
 from domain.forecast.runs import SettleRun
 from domain.forecast.values import key_of
+from domain.moves import MovedAway
 from domain.records.forecast import ForecastDelta, SubjectType
 from domain.records.psa import MilestoneEvent, ProjectContract, ResourceAssignment, TimeEntry
 from replay.sandbox import AssignmentEvent, LedgerEvent, latest_approved, with_reference
 from replay.selection import Frozen
 
-ForecastRecord = ProjectContract | TimeEntry | MilestoneEvent | ResourceAssignment
+ForecastRecord = ProjectContract | TimeEntry | MilestoneEvent | ResourceAssignment | MovedAway
 CENT = Decimal("0.01")
 
 
@@ -97,7 +98,8 @@ def recompute_forecast(
     ctx: ForecastContext,
 ) -> RecomputedForecast:
     """Replay a project's forecast inputs through the project-forecast rules from an empty state."""
-    mine = [e for e in history if isinstance(e.record, ProjectContract | TimeEntry | MilestoneEvent)]
+    kinds = ProjectContract | TimeEntry | MilestoneEvent | MovedAway
+    mine = [e for e in history if isinstance(e.record, kinds)]
     mine = [e for e in mine if e.record.project_id == project_id]
     reference_event = latest_approved(mine)
     reference = None if reference_event is None else reference_event.record
@@ -134,7 +136,7 @@ def _settled(view: ProjectForecastView, run: SettleRun, ctx: ForecastContext) ->
 
 def _forecast_record(event: LedgerEvent, card: ProjectContract | None) -> ForecastRecord:
     record = with_reference(event.record, card)
-    if not isinstance(record, ProjectContract | TimeEntry | MilestoneEvent):
+    if not isinstance(record, ProjectContract | TimeEntry | MilestoneEvent | MovedAway):
         raise TypeError(f"{type(record).__name__} is not a forecast input")  # filtered out above
     return record
 

@@ -21,22 +21,27 @@ changes nothing (same revision, same version, same status), and outputs keep the
 
 Refused while the group has members, like kafka-consumer-groups --reset-offsets: a live worker would
 overwrite the offsets and keep serving the state being deleted. Local state lives on each worker host:
-pass every host's data dir, or run reset on each.
+pass every host's data dir, or run reset on each. Only what is the group's own is touched, by exact name:
+its committed offsets, its tables' changelogs ("<app id>-<table>-changelog") and, in a data dir, the local
+stores of its tables ("<table>-<partition>.db"), never a topic or a store whose name merely begins alike.
+A reset that fails part-way writes a FAILED audit record saying how far it got, then fails.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from aiokafka.structs import TopicPartition
 
 from app.contracts import topology
 from app.security.kafka_clients import KafkaClients
 from domain.records.governance import ReplayAction, ReplayResult
-from replay.audit import Action, publish
+from replay.audit import Action, publish, publish_failure
 from replay.env import ReplayEnv
 from replay.kafka_read import Raw, Reader, Slice, commit, committed
 
@@ -86,9 +91,23 @@ async def members(kafka: KafkaClients, group: str) -> list[str]:
     return found
 
 
+_STORE = re.compile(r"(?P<table>.+)-(?P<partition>\d+)\.db")
+_OURS = {table.name for table in topology.TABLES}
+
+
 def state_dirs(data_dirs: list[Path]) -> list[Path]:
-    """Return the Faust table folders (<data dir>/v<app version>/tables) present under the data dirs."""
-    return sorted(p for d in data_dirs for p in d.glob("v*/tables") if p.is_dir())
+    """Return the local stores of the group's tables under the data dirs, by exact table name.
+
+    Faust keeps a table's partition in <data dir>/v<app version>/tables/<table>-<partition>.db; anything
+    else there (another app's tables, a table whose name only starts like one of ours) is left alone.
+    """
+    found = []
+    for folder in (p for d in data_dirs for p in d.glob("v*/tables") if p.is_dir()):
+        for store in folder.iterdir():
+            named = _STORE.fullmatch(store.name)
+            if named is not None and named.group("table") in _OURS:
+                found.append(store)
+    return sorted(found)
 
 
 async def prepare(env: ReplayEnv, data_dirs: list[Path], to: datetime | None) -> ResetPlan:
@@ -143,22 +162,35 @@ async def _topics(env: ReplayEnv) -> set[str]:
         await admin.close()
 
 
-async def execute(env: ReplayEnv, plan: ResetPlan) -> None:
-    """Apply a reset plan: offsets, changelog, local state (refused if a worker joined meanwhile)."""
+async def execute(env: ReplayEnv, plan: ResetPlan, done: dict[str, int] | None = None) -> None:
+    """Apply a reset plan: offsets, changelog, local state (refused if a worker joined meanwhile).
+
+    `done` counts each step as it completes, so a failure can say how far the reset got.
+    """
+    done = {} if done is None else done
     if await members(env.kafka, env.group):
         raise GroupActive(f"group {env.group} has active members: stop every worker first")
     await commit(env.kafka, env.group, {tp: target for tp, (_, target) in plan.offsets.items()})
+    done["offsets_committed"] = len(plan.offsets)
     producer = env.kafka.producer(acks="all", enable_idempotence=True)
     await producer.start()
+    sent: list[Any] = []
     try:
         # Same partition as the value it deletes: Faust recovers each table partition from its own.
         for tp, key in plan.tombstones:
-            await producer.send(tp.topic, value=None, key=key, partition=tp.partition)
+            sent.append(await producer.send(tp.topic, value=None, key=key, partition=tp.partition))
         await producer.flush()
     finally:
+        done["tombstones_written"] = sum(
+            1 for f in sent if f.done() and not f.cancelled() and not f.exception()
+        )
         await producer.stop()
-    for folder in plan.state_dirs:
-        shutil.rmtree(folder)
+    for store in plan.state_dirs:
+        if store.is_dir():
+            shutil.rmtree(store)
+        else:
+            store.unlink(missing_ok=True)
+        done["stores_removed"] = done.get("stores_removed", 0) + 1
 
 
 async def reset(
@@ -174,13 +206,22 @@ async def reset(
         raise GroupActive(message)
     plan = await prepare(env, data_dirs, to)
     print("\n".join(plan.lines()))
-    if run:
-        await execute(env, plan)
     counts = {
         "partitions_reset": sum(1 for now, target in plan.offsets.values() if now != target),
         "table_keys_deleted": len(plan.tombstones),
         "state_dirs_removed": len(plan.state_dirs),
     }
+    if run:
+        done: dict[str, int] = {}
+        try:
+            await execute(env, plan, done)
+        except Exception as exc:
+            got = ", ".join(f"{k} {v}" for k, v in done.items()) or "nothing done"
+            message = f"failed part-way ({got}; planned {counts}): {type(exc).__name__}: {exc}"
+            await publish_failure(
+                env, action.record(ReplayResult.FAILED, {**counts, **done}, message=message)
+            )
+            raise
     result = ReplayResult.SUCCEEDED if run else ReplayResult.DRY_RUN
     await publish(env, action.record(result, counts, message=None if run else "dry run: add --execute"))
     return plan

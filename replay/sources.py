@@ -13,6 +13,7 @@ from app.contracts.codec import DecodeError
 from app.contracts.subjects import CONTRACTS
 from app.contracts.topics import (
     ASSIGNMENTS_BY_PROJECT,
+    ENTRY_MOVES,
     ERP_ACCOUNTING_PERIODS,
     ERP_BILLING_COMMANDS,
     FORECAST_DELTAS,
@@ -20,11 +21,12 @@ from app.contracts.topics import (
     partition_for,
 )
 from domain.ledger.decision import InboundRecord
+from domain.moves import MovedAway
 from domain.periods import AccountingCalendar
 from domain.records.common import Event, SourceRef
 from domain.records.erp import AccountingPeriod, BillingCommand
 from domain.records.forecast import ForecastDelta, SubjectType
-from domain.records.psa import ResourceAssignment
+from domain.records.psa import ResourceAssignment, TimeEntry
 from replay.env import ReplayEnv
 from replay.kafka_read import Reader, Slice, committed
 from replay.sandbox import SourceEvent
@@ -64,7 +66,9 @@ async def read_inputs(
     so `apply` refuses a preview that saw any. Undecodable records are already on ops.exceptions.
     """
     # Every ledger input's record type is an InboundRecord (app/contracts/subjects.py maps each subject).
-    return cast(Inputs[InboundRecord], await _read_to_cut(env, reader, LEDGER_INPUTS, subjects, to_end))
+    # The moves of the subjects' entries to other projects too: the worker's ledger reverses them.
+    specs = (*LEDGER_INPUTS, ENTRY_MOVES)
+    return cast(Inputs[InboundRecord], await _read_to_cut(env, reader, specs, subjects, to_end))
 
 
 async def read_assignments(
@@ -90,6 +94,7 @@ async def _read_to_cut(
     cut = {tp: min(done[tp], bounds[tp][1]) for tp in tps}
     raw = await reader.read(Slice(tp.topic, tp.partition, *bounds[tp]) for tp in tps)
     expected = {env.name(spec): models[spec.value_subject] for spec in specs}
+    moves = env.name(ENTRY_MOVES)
     wanted = set(subjects)
     events: dict[str, list[SourceEvent[Event]]] = defaultdict(list)
     undecodable = unconsumed = 0
@@ -98,9 +103,13 @@ async def _read_to_cut(
             unconsumed += (record.key or b"").decode(errors="replace") in wanted
             continue
         try:
-            value = env.codec.decode(record.value or b"", expected[record.topic])
+            value: Event | None = env.codec.decode(record.value or b"", expected[record.topic])
         except DecodeError:
             undecodable += 1
+            continue
+        if record.topic == moves and isinstance(value, TimeEntry):
+            value = MovedAway.of(value)  # what the entry's previous project learns (domain.moves)
+        if value is None:
             continue
         project = getattr(value, "project_id", None)
         if project not in wanted:

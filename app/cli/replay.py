@@ -116,12 +116,27 @@ def _selection(args: argparse.Namespace) -> Selection:
 
 async def _plan(args: argparse.Namespace) -> int:
     env = environment(args.avro_dir)
-    await operator_for(Action.PLAN, args, env)
-    async with Reader(env.kafka) as reader:
-        plan = await plans.build(
-            reader, _selection(args), env.prefix, env.codec, env.index, datetime.now(UTC)
-        )
-    plans.save(plan, args.out)
+    operator = await operator_for(Action.PLAN, args, env)
+    selection = _selection(args)
+    action = audits.Action(
+        "rpl-unplanned",
+        ReplayAction.PLAN,
+        operator.name,
+        getattr(args, "reason", None) or "",
+        selection=selection.model_dump_json(),
+    )
+    try:
+        async with Reader(env.kafka) as reader:
+            plan = await plans.build(reader, selection, env.prefix, env.codec, env.index, datetime.now(UTC))
+        plans.save(plan, args.out)
+    except Exception as exc:
+        message = f"plan failed: {type(exc).__name__}: {exc}"
+        await audits.publish_failure(env, action.record(ReplayResult.FAILED, message=message))
+        raise
+    # Read-only, but audited: who looked at which slice of history, and what it matched.
+    action.replay_id, action.plan_hash = plan.replay_id, plan.content_hash
+    counts = {"subjects": len(plan.subjects), **{f"matched.{k}": v for k, v in sorted(plan.matched.items())}}
+    await audits.publish(env, action.record(ReplayResult.SUCCEEDED, counts, message=f"written to {args.out}"))
     print(json.dumps(plans.summary(plan), indent=2))
     print(f"plan written to {args.out}")
     return OK
@@ -243,6 +258,7 @@ def add_commands(subparsers: Any) -> None:
     plan.add_argument("--project", action="append", help="project id (repeatable)")
     plan.add_argument("--resource", action="append", help="resource id (repeatable)")
     plan.add_argument("--out", type=Path, required=True, help="plan file to write")
+    _who(plan, reason="plan")
     _common(plan)
     plan.set_defaults(func=_run(_plan))
 

@@ -182,6 +182,18 @@ LEDGER_CORRECTIONS = TopicSpec(
         "transaction, so each project's ledger learns them in order with its other inputs."
     ),
 )
+ENTRY_MOVES = TopicSpec(
+    name="psflow.entry-moves",
+    partitions=PROJECT_PARTITIONS,
+    retention_why=_REPARTITION,
+    key="previous project_id",
+    value_subject="time_entry",
+    owner="psflow",
+    description=(
+        "Internal: time entry revisions that moved an entry to another project, keyed by the project it left "
+        "and written in the same transaction as the new project's decision, so the old one reverses it."
+    ),
+)
 ERP_ACCOUNTING_PERIODS = TopicSpec(
     name="erp.accounting-periods",
     partitions=1,
@@ -237,6 +249,7 @@ CATALOG: tuple[TopicSpec, ...] = (
     TIME_BY_RESOURCE,
     ASSIGNMENTS_BY_PROJECT,
     LEDGER_CORRECTIONS,
+    ENTRY_MOVES,
 )
 
 

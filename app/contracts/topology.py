@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from app.contracts.topics import (
     ASSIGNMENTS_BY_PROJECT,
+    ENTRY_MOVES,
     ERP_BILLING_STATUS,
     LEDGER_CORRECTIONS,
     PROJECT_PARTITIONS,
@@ -60,11 +61,22 @@ class TableSpec:
 
 # A project's events are handled one at a time, in partition order, by the worker that owns the project's
 # partition. Replay corrections are an input too: a later revision must reverse the charge a replay put
-# live, not the one it already reversed.
+# live, not the one it already reversed. So are entry moves: the revision that took an entry to another
+# project, decided there and written to the entry's previous project (domain.moves).
 PROJECT_LEDGER = Stage(
     name="project-ledger",
-    inputs=(PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES, ERP_BILLING_STATUS, LEDGER_CORRECTIONS),
+    inputs=(
+        PSA_PROJECTS,
+        PSA_TIME_ENTRIES,
+        PSA_MILESTONES,
+        ERP_BILLING_STATUS,
+        LEDGER_CORRECTIONS,
+        ENTRY_MOVES,
+    ),
 )
+# The ledger's moves of entries between projects: written by the new project's decision, derived from the
+# PSA's time entries like a repartition (a reset regenerates it rather than replaying it).
+ENTRY_MOVES_FORWARDER = Stage(name="entry-moves", inputs=(PSA_TIME_ENTRIES,), forwards_to=ENTRY_MOVES)
 TIME_BY_RESOURCE_FORWARDER = Stage(
     name="time-by-resource", inputs=(PSA_TIME_ENTRIES,), forwards_to=TIME_BY_RESOURCE
 )
@@ -74,10 +86,11 @@ ASSIGNMENTS_BY_PROJECT_FORWARDER = Stage(
 RESOURCE_PLAN = Stage(name="resource-plan", inputs=(PSA_RESOURCE_ASSIGNMENTS, TIME_BY_RESOURCE))
 PROJECT_FORECAST = Stage(
     name="project-forecast",
-    inputs=(PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES, ASSIGNMENTS_BY_PROJECT),
+    inputs=(PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_MILESTONES, ASSIGNMENTS_BY_PROJECT, ENTRY_MOVES),
 )
 STAGES: tuple[Stage, ...] = (
     PROJECT_LEDGER,
+    ENTRY_MOVES_FORWARDER,
     TIME_BY_RESOURCE_FORWARDER,
     ASSIGNMENTS_BY_PROJECT_FORWARDER,
     RESOURCE_PLAN,

@@ -6,6 +6,7 @@ the worker's composition root (app.worker.assembly) registers the agents, tables
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,10 @@ from domain.periods import AccountingCalendar
 from domain.records.common import Event
 
 
+async def _nothing_to_wait_for() -> None:
+    """Return at once: no accounting calendar is followed."""
+
+
 @dataclass
 class Runtime:
     """One worker's app, settings and codec, handed to every agent, table and view."""
@@ -36,6 +41,9 @@ class Runtime:
     forecast: ForecastContext
     # Where a batch's records go (the agent tests give a sink that records them instead).
     sink: Sink
+    # Awaited before a batch decides anything: returns once the calendar has every close written so far
+    # (app.runtime.periods; the worker's assembly sets it, a runtime without a follower passes at once).
+    periods_caught_up: Callable[[], Awaitable[None]] = _nothing_to_wait_for
     _topics: dict[tuple[str, ...], faust.TopicT] = field(default_factory=dict)
 
     def topic_name(self, spec: TopicSpec) -> str:

@@ -15,6 +15,7 @@ def create_app(settings: Settings, codec: AvroCodec | None = None) -> Runtime:
     """Build a fully wired worker app."""
     runtime = build_runtime(settings, codec)
     follower = PeriodFollower(runtime.periods)
+    runtime.periods_caught_up = follower.caught_up
 
     @runtime.app.task  # type: ignore[untyped-decorator]
     async def follow_periods() -> None:

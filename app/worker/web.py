@@ -17,7 +17,7 @@ from app.runtime.runtime import Runtime
 from app.security.authorization import Action
 from app.security.operators import OperatorRegistry
 from app.worker.web_guard import Guard, bearer, json_response
-from domain.forecast import ForecastValue, project_emitted, resource_forecast
+from domain.forecast import ForecastValue, current_figures, project_emitted, resource_forecast
 from domain.ledger import Kind, ProjectTotals, financials
 from tables.items import Tables
 from tables.keyed import BatchState, KeyedTable, SubjectReader
@@ -83,7 +83,9 @@ def register(runtime: Runtime, tables: Tables) -> None:
         totals = _committed(tables.ledger, project_id).get(Kind.TOTALS, "")
         if not isinstance(totals, ProjectTotals) or totals.contract is None:
             return _not_found(view, "project", project_id)
-        return _json(view, financials(totals).model_dump(mode="json"))
+        # The forecast's table is partitioned like the ledger's: this worker owns the project's figures too.
+        figures = current_figures(_committed(tables.forecast, project_id), project_id)
+        return _json(view, financials(totals, figures).model_dump(mode="json"))
 
     @app.page("/resources/{resource_id}")
     @guard(Action.READ_STATE, key="resource_id")

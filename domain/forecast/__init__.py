@@ -11,8 +11,10 @@ revision), running figures per month, and one small aggregate (`PROJECT_AGGREGAT
 
 - `domain.forecast.project`: `apply` takes contract versions, time entries, assignments (repartitioned by
   project) and milestone events; `settle` with no event applied reforecasts (time passed, new rates).
+  `roll(view, ctx, now)` moves a quiet project's clock to a new month (for a periodic tick).
   Views: `project_forecast(reader, project_id, as_of, ctx)` (values now), `project_emitted(reader,
-  project_id)` (last emitted).
+  project_id)` (last emitted), `current_figures(reader, project_id)` (the progress figures of
+  domain.figures last reported: what /projects/{id} shows).
 - `domain.forecast.resource`: `apply` takes assignments and time entries; view `resource_forecast(reader,
   resource_id, ctx)`; helper `utilization(hours, gross_capacity)`.
 - `domain.forecast.legacy`: the previous one-value-per-subject states and their split into items.
@@ -29,11 +31,13 @@ Conventions.
   billable hours / gross capacity. A month planned over its gross capacity is one CAPACITY_CONFLICT, id
   "exc:CAPACITY_CONFLICT:<resource>:<YYYY-MM>", raised once and RESOLVED under the same id when it ends.
 - Project months: before as_of's month, actuals; as_of's month, actuals plus the plan from as_of's UTC date
-  (included) to month end; later months, plan. Revenue: time and materials = hours x bill rate; fixed fee =
-  cost-to-cost (recognized = value x actual cost / EAC, the rest spread over planned months in proportion to
-  planned cost); milestone = accepted milestones in their acceptance month, the others in their planned month
-  (or the current month once late). Backlog = contract value - recognized revenue; ETC = planned remaining
-  cost; EAC = actual cost + ETC (reported under as_of's month).
+  (included) to month end; later months, plan. as_of is never earlier than the latest event time seen
+  (a late or re-driven older event does not turn months back into plan). Revenue: time and materials =
+  hours x bill rate; fixed fee = cost-to-cost (recognized = value x actual cost / EAC, the rest spread over
+  planned months in proportion to planned cost); milestone = accepted milestones in their acceptance month,
+  the others in their planned month (or the current month once late). Recognized revenue, backlog, ETC,
+  EAC and percent complete follow domain.figures (one definition each) and are reported under as_of's
+  month.
 - Intercompany: a resource employed by another legal entity is charged at cost x (1 + markup), markup per
   (seller, buyer) pair, default 10 %; the seller's own cost and its sale are reported as
   "entity_cost.<entity>.<currency>" and "intercompany_sale.<entity>.<currency>".
@@ -51,7 +55,7 @@ Conventions.
 from domain.forecast.calendar import CapacityCalendar, assigned_hours
 from domain.forecast.config import ForecastContext, FxRate, FxRates, IntercompanyPolicy, Markup
 from domain.forecast.memory import MemoryProjectForecast, MemoryResourcePlan
-from domain.forecast.project import project_emitted, project_forecast
+from domain.forecast.project import current_figures, project_emitted, project_forecast
 from domain.forecast.project_view import ProjectForecastView
 from domain.forecast.resource import resource_emitted, resource_forecast
 from domain.forecast.resource_view import ResourcePlanView
@@ -77,6 +81,7 @@ __all__ = [
     "ResourcePlanView",
     "Settled",
     "assigned_hours",
+    "current_figures",
     "diff",
     "project_emitted",
     "project_forecast",

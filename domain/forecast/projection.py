@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from domain import figures
 from domain.exceptions import Issue, exception_id
 from domain.forecast.actuals import actual_part
 from domain.forecast.calendar import assigned_hours, day_of, month_bounds, period_of, periods, to_cents
@@ -19,7 +20,7 @@ from domain.forecast.config import ForecastContext
 from domain.forecast.costing import CostLine, Costs, bill_rate
 from domain.forecast.project_view import ProjectForecastView
 from domain.forecast.state import ContractTerms, MilestoneProgress
-from domain.forecast.values import HOURS, ForecastValue, ForecastValues, key_of, zero_removed
+from domain.forecast.values import HOURS, PERCENT, ForecastValue, ForecastValues, key_of, zero_removed
 from domain.records.forecast import SubjectType
 from domain.records.ops import ExceptionReason
 from domain.records.psa import AssignmentStatus, BillingModel, MilestoneStatus
@@ -27,8 +28,9 @@ from domain.records.psa import AssignmentStatus, BillingModel, MilestoneStatus
 REVENUE, COST, HOURS_METRIC, MARGIN = "revenue", "cost", "hours", "margin"
 INTERCOMPANY_COST, ENTITY_COST, INTERCOMPANY_SALE = "intercompany_cost", "entity_cost", "intercompany_sale"
 RECOGNIZED_REVENUE, BACKLOG, ETC_COST, EAC_COST = "recognized_revenue", "backlog", "etc_cost", "eac_cost"
-# Reported under the as_of month only; a past month keeps the value it last had.
-POINT_IN_TIME = frozenset({RECOGNIZED_REVENUE, BACKLOG, ETC_COST, EAC_COST})
+PERCENT_COMPLETE = "percent_complete"
+# The figures of domain.figures, reported under the as_of month only; a past month keeps its last value.
+POINT_IN_TIME = frozenset({RECOGNIZED_REVENUE, BACKLOG, ETC_COST, EAC_COST, PERCENT_COMPLETE})
 ZERO = Decimal(0)
 
 
@@ -61,9 +63,11 @@ def evaluate(
     hours, tm_actual, actual_costs = actual_part(view.months(), now)
     tm_plan: dict[str, Decimal] = defaultdict(Decimal)
     plan_costs = Costs()
+    planned_any = False
     for a in view.assignments():
         if a.status == AssignmentStatus.CANCELLED:
             continue
+        planned_any = True
         for period in periods(max(period_of(a.start_date), now), period_of(a.end_date)):
             # The current month's plan runs from as_of's date (included) to month end.
             start, last = max(month_bounds(period)[0], today, a.start_date), month_bounds(period)[1]
@@ -85,7 +89,8 @@ def evaluate(
     if terms is None:
         return out.done(emitted)
     incomplete = actual_costs.incomplete() | plan_costs.incomplete()
-    revenue = _revenue(terms, aggregate.milestones, now, tm_actual, tm_plan, actual_costs, plan_costs)
+    spend = _spend(terms, actual_costs, plan_costs, planned_any)
+    revenue = _revenue(terms, aggregate.milestones, now, tm_actual, tm_plan, actual_costs, plan_costs, spend)
     money = terms.currency
     months = set(hours) | actual_costs.periods() | plan_costs.periods()
     if revenue is not None:
@@ -110,14 +115,15 @@ def evaluate(
             out.add(period, f"{ENTITY_COST}.{entity}.{currency}", amount, currency)
         for (period, entity, currency), amount in costs.entity_sale.items():
             out.add(period, f"{INTERCOMPANY_SALE}.{entity}.{currency}", amount, currency)
-    etc = None if plan_costs.incomplete() else sum(plan_costs.project.values(), ZERO)
-    spent = None if actual_costs.incomplete() else sum(actual_costs.project.values(), ZERO)
     out.put(now, RECOGNIZED_REVENUE, None if revenue is None else to_cents(revenue.recognized), money)
     out.put(
         now, BACKLOG, None if revenue is None else terms.contract_value - to_cents(revenue.recognized), money
     )
+    spent, etc = (None, None) if spend is None else spend
     out.put(now, ETC_COST, None if etc is None else to_cents(etc), money)
-    out.put(now, EAC_COST, None if etc is None or spent is None else to_cents(spent + etc), money)
+    out.put(now, EAC_COST, None if spent is None or etc is None else to_cents(spent + etc), money)
+    done = None if spent is None or etc is None else figures.percent_complete(spent, spent + etc)
+    out.put(now, PERCENT_COMPLETE, done, PERCENT)
     unconverted: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for costs in (actual_costs, plan_costs):
         for pair, amount in costs.unconverted.items():
@@ -125,6 +131,17 @@ def evaluate(
     for (period, currency), amount in sorted(unconverted.items()):
         out.missing_rate(period, currency, to_cents(amount), terms)
     return out.done(emitted)
+
+
+def _spend(
+    terms: ContractTerms, actual_costs: Costs, plan_costs: Costs, planned: bool
+) -> tuple[Decimal, Decimal] | None:
+    """Return (actual cost, ETC) by domain.figures; None when a cost is unknown for want of an FX rate."""
+    if actual_costs.incomplete() or (planned and plan_costs.incomplete()):
+        return None
+    spent = sum(actual_costs.project.values(), ZERO)
+    remaining = sum(plan_costs.project.values(), ZERO) if planned else None
+    return spent, figures.etc_cost(remaining, terms.budget_cost, spent)
 
 
 def _revenue(
@@ -135,10 +152,18 @@ def _revenue(
     tm_plan: Mapping[str, Decimal],
     actual_costs: Costs,
     plan_costs: Costs,
+    spend: tuple[Decimal, Decimal] | None,
 ) -> _Revenue | None:
-    """Return revenue per month by billing model; None when it depends on a cost that is unknown."""
+    """Return revenue per month by billing model; None when it depends on a cost that is unknown.
+
+    What is earned to date follows domain.figures; the monthly figures spread it (and the rest) over months.
+    """
     if terms.billing_model == BillingModel.TIME_AND_MATERIALS:
-        return _Revenue(tm_actual, tm_plan, sum(tm_actual.values(), ZERO))
+        delivered = sum(tm_actual.values(), ZERO)
+        earned = figures.earned_revenue(
+            terms.billing_model, terms.contract_value, ZERO, ZERO, delivered, ZERO, terms.not_to_exceed
+        )
+        return _Revenue(tm_actual, tm_plan, earned)
     if terms.billing_model == BillingModel.MILESTONE:
         actual: dict[str, Decimal] = defaultdict(Decimal)
         plan: dict[str, Decimal] = defaultdict(Decimal)
@@ -152,11 +177,13 @@ def _revenue(
         return _Revenue(actual, plan, sum(actual.values(), ZERO))
     if terms.billing_model != BillingModel.FIXED_FEE:
         return _Revenue({}, {}, ZERO)
-    if actual_costs.incomplete() or plan_costs.incomplete():
+    if spend is None or plan_costs.incomplete():
         return None
     # Cost-to-cost: recognized = value x actual cost / EAC; the rest follows planned cost month by month.
-    spent, remaining = sum(actual_costs.project.values(), ZERO), sum(plan_costs.project.values(), ZERO)
-    recognized = to_cents(terms.contract_value * spent / (spent + remaining)) if spent else ZERO
+    spent, etc = spend
+    recognized = figures.earned_revenue(
+        terms.billing_model, terms.contract_value, spent, spent + etc, ZERO, ZERO
+    )
     return _Revenue(
         allocate(recognized, actual_costs.project),
         allocate(terms.contract_value - recognized, plan_costs.project),

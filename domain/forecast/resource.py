@@ -32,7 +32,7 @@ from domain.forecast.values import (
 )
 from domain.records.common import Envelope
 from domain.records.forecast import SubjectType
-from domain.records.ops import ExceptionReason
+from domain.records.ops import ExceptionReason, SourceRecord
 from domain.records.psa import AssignmentStatus, ResourceAssignment, TimeEntry
 from domain.state import StateReader
 
@@ -57,8 +57,12 @@ def settle(
     as_of: datetime,
     cause: Envelope | None,
     causes: tuple[str, ...],
+    source: SourceRecord | None = None,
 ) -> Settled:
-    """Compute the months the batch moved, emit what moved since last emitted, reconcile conflicts."""
+    """Compute the months the batch moved, emit what moved since last emitted, reconcile conflicts.
+
+    `source`: the last record that changed the resource, bytes included, for the exceptions.
+    """
     if view.unchanged:
         return Settled((), ())
     _ensure(view, ctx)
@@ -83,7 +87,7 @@ def settle(
         if (issue := month_conflict(view, period, month, region, ctx)) is not None:
             found[issue.exception_id] = issue
     deltas = diff(previous, values, ctx.threshold, as_of, causes)
-    still_open, exceptions = reconcile(was_open, found, cause, as_of)
+    still_open, exceptions = reconcile(was_open, found, cause, as_of, source)
     emitted = remember(previous, deltas)
     for period, month in months.items():
         now = month.model_copy(

@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.forecast.calendar import day_of, period_of
 from domain.records.common import Envelope, Event
+from domain.records.ops import SourceRecord
 
 # Delta lineage names at most this many of a run's causing events (the latest last).
 MAX_CAUSES = 50
@@ -46,10 +47,17 @@ class SettleRun:
         self.cause = event.envelope
         self.causes = (*self.causes, event.event_id)[-MAX_CAUSES:]
 
-    def pending(self, months: tuple[str, ...] = (), everything: bool = False) -> PendingRun:
-        """Return the run as kept between settles, with the months it moved (when the subject needs them)."""
+    def pending(
+        self, months: tuple[str, ...] = (), everything: bool = False, source: SourceRecord | None = None
+    ) -> PendingRun:
+        """Return the run as kept between settles: the months it moved, the last record that changed it."""
         return PendingRun(
-            as_of=self.as_of, cause=self.cause, causes=self.causes, months=months, everything=everything
+            as_of=self.as_of,
+            cause=self.cause,
+            causes=self.causes,
+            months=months,
+            everything=everything,
+            source=source,
         )
 
     @classmethod
@@ -68,3 +76,5 @@ class PendingRun(BaseModel):
     causes: tuple[str, ...]
     months: tuple[str, ...] = ()
     everything: bool = False
+    # The last record that changed the subject, bytes included: the exceptions of the settle carry it.
+    source: SourceRecord | None = None

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.exceptions import Issue
 from domain.forecast.calendar import Period
@@ -84,6 +84,10 @@ class ContractTerms(State):
     bill_rates: tuple[BillRate, ...] = ()
     cost_rates: tuple[CostRate, ...] = ()
     milestones: tuple[BillingMilestone, ...] = ()
+    # What domain.figures reads besides costs: the budget (ETC before a plan) and the T&M cap.
+    # Written only when set, so terms stored before them read back byte for byte.
+    budget_cost: Money | None = Field(default=None, exclude_if=lambda value: value is None)
+    not_to_exceed: Money | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
     def of(cls, contract: ProjectContract) -> ContractTerms:
@@ -97,6 +101,8 @@ class ContractTerms(State):
             bill_rates=contract.bill_rates,
             cost_rates=contract.cost_rates,
             milestones=contract.milestones,
+            budget_cost=contract.budget_cost,
+            not_to_exceed=contract.not_to_exceed,
         )
 
 
@@ -124,6 +130,9 @@ class ProjectAggregate(State):
     # Sums priced otherwise, or not exact, are counted again from the actual items before they are read.
     priced: str = ""
     exact: bool = True
+    # The latest event time seen (or clock time rolled to): which months are actuals follows it, never an
+    # older event that arrives late. Written only when set, so aggregates stored before it read back alike.
+    seen_until: AwareDatetime | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class MonthSums(State):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from domain.cutoff import day_of, posting
 from domain.exceptions import exception_id, raised
 from domain.ledger import ids
 from domain.ledger.decision import NOTHING, Context, Emitted
@@ -23,9 +24,10 @@ def on_contract(ledger: LedgerView, contract: ProjectContract, source: SourceRef
     A version not newer than the current approved one is ignored and counted, whatever its approval state.
     A newer version changes nothing unless APPROVED. An approved version becomes the terms and emits an
     UPDATE_BILLING_SCHEDULE when it is the project's first (so the ERP learns the schedule) or when it
-    changes the milestones, contract value or not-to-exceed cap; raising or removing the cap releases
-    held amounts. A version changing the currency is refused with VALIDATION_FAILED (currency_unchanged),
-    since the ledger's amounts are in the first currency.
+    changes the milestones, contract value or not-to-exceed cap, posted as of the version's event date by
+    the cut-off policy; raising or removing the cap releases held amounts. A version changing the currency
+    is refused with VALIDATION_FAILED (currency_unchanged), since the ledger's amounts are in the first
+    currency.
     """
     current = ledger.contract
     if current is not None and contract.contract_version <= current.contract_version:
@@ -50,7 +52,7 @@ def on_contract(ledger: LedgerView, contract: ProjectContract, source: SourceRef
     ledger.set_contract(contract)
     emitted = NOTHING
     if current is None or _schedule_changed(current, contract):
-        update = _schedule_update(contract, source)
+        update = _schedule_update(contract, source, ctx)
         ledger.put_command(update.command_id, issued(update))
         emitted = Emitted(commands=(update,))
     if current is not None and cap_raised(current, contract):
@@ -69,7 +71,7 @@ def _schedule_changed(old: ProjectContract, new: ProjectContract) -> bool:
     )
 
 
-def _schedule_update(contract: ProjectContract, source: SourceRef) -> BillingCommand:
+def _schedule_update(contract: ProjectContract, source: SourceRef, ctx: Context) -> BillingCommand:
     schedule = BillingSchedule(
         contract_version=contract.contract_version,
         contract_value=contract.contract_value,
@@ -87,5 +89,6 @@ def _schedule_update(contract: ProjectContract, source: SourceRef) -> BillingCom
         contract,
         contract.envelope,
         (source,),
+        posting(day_of(contract.occurred_at), ctx.closed_periods),
         schedule=schedule,
     )

@@ -9,9 +9,10 @@ from typing import NamedTuple
 from pydantic import AwareDatetime, field_validator, model_validator
 
 from domain.ledger.state import Period, State
+from domain.moves import MovedAway
 from domain.records.common import SourceRef
 from domain.records.erp import BillingCommand, BillingStatus
-from domain.records.ops import BusinessException
+from domain.records.ops import BusinessException, SourceRecord
 from domain.records.psa import MilestoneEvent, ProjectContract, TimeEntry
 from domain.redrive import Redrive
 from domain.state import Change
@@ -33,8 +34,9 @@ class Context(State):
         return value
 
 
-# BillingCommand: a correction `replay apply` sent to the ERP (from psflow.ledger-corrections).
-InboundRecord = ProjectContract | TimeEntry | MilestoneEvent | BillingStatus | BillingCommand
+# BillingCommand: a correction `replay apply` sent to the ERP (from psflow.ledger-corrections); MovedAway: a
+# revision that booked one of the project's entries on another project (from psflow.entry-moves).
+InboundRecord = ProjectContract | TimeEntry | MilestoneEvent | BillingStatus | BillingCommand | MovedAway
 
 
 class Inbound(State):
@@ -44,6 +46,8 @@ class Inbound(State):
     source: SourceRef
     # Set when the record was re-published by `replay redrive` to cure an exception (from its headers).
     redrive: Redrive | None = None
+    # The Kafka record as read, bytes included: exceptions about it carry them (None: not at hand).
+    raw: SourceRecord | None = None
 
     @model_validator(mode="after")
     def _source_is_the_record(self) -> Inbound:
@@ -58,10 +62,14 @@ class Emitted(NamedTuple):
 
     commands: tuple[BillingCommand, ...] = ()
     exceptions: tuple[BusinessException, ...] = ()
+    # Entries this project took from another: each goes to psflow.entry-moves keyed by that project.
+    moves: tuple[MovedAway, ...] = ()
 
     def then(self, later: Emitted) -> Emitted:
         """Return these records followed by a later rule's."""
-        return Emitted(self.commands + later.commands, self.exceptions + later.exceptions)
+        return Emitted(
+            self.commands + later.commands, self.exceptions + later.exceptions, self.moves + later.moves
+        )
 
 
 NOTHING = Emitted()
@@ -74,3 +82,5 @@ class Decision:
     commands: tuple[BillingCommand, ...] = ()
     exceptions: tuple[BusinessException, ...] = ()
     changes: tuple[Change, ...] = ()
+    # For the entries' previous projects, in the same transaction as the commands (domain.moves).
+    moves: tuple[MovedAway, ...] = ()

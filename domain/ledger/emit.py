@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from domain.ledger.state import ZERO, CommandState
+from collections.abc import Set
+
+from domain.cutoff import Posting, day_of, posting
+from domain.ledger import ids
+from domain.ledger.state import ZERO, Charge, CommandState
 from domain.records.common import Envelope, SourceRef
 from domain.records.erp import BillingCommand, BillingCommandType, BillingLine, BillingSchedule
 from domain.records.psa import ProjectContract
@@ -16,11 +20,12 @@ def command(
     contract: ProjectContract,
     cause: Envelope,
     lineage: tuple[SourceRef, ...],
+    posted: Posting,
     lines: tuple[BillingLine, ...] = (),
     reverses: str | None = None,
     schedule: BillingSchedule | None = None,
 ) -> BillingCommand:
-    """Return a billing command whose amount is the sum of its lines."""
+    """Return a billing command whose amount is the sum of its lines, posted as the cut-off policy says."""
     return BillingCommand(
         envelope=Envelope.caused_by(command_id, "billing_command.issued", cause),
         command_id=command_id,
@@ -34,6 +39,8 @@ def command(
         reverses_command_id=reverses,
         lineage=lineage,
         schedule=schedule,
+        accounting_date=posted.accounting_date,
+        natural_date=posted.natural_date,
     )
 
 
@@ -43,10 +50,28 @@ def negated(line: BillingLine) -> BillingLine:
     return line.model_copy(update={"hours": hours, "amount": -line.amount})
 
 
-def issued(cmd: BillingCommand) -> CommandState:
-    """Return the ledger's record of a command just issued."""
+def issued(cmd: BillingCommand, corrects: tuple[str, ...] = ()) -> CommandState:
+    """Return the ledger's record of a command just issued (`corrects`: rejected commands it replaces)."""
     return CommandState(
         command_type=cmd.command_type,
         amount=cmd.amount,
         source_event_ids=tuple(ref.event_id for ref in cmd.lineage),
+        corrects=corrects,
+    )
+
+
+def reversal(
+    contract: ProjectContract, charge: Charge, cause: Envelope, source: SourceRef, closed: Set[str]
+) -> BillingCommand:
+    """Return the exact reversal of a live charge, posted as of its work date by the cut-off policy."""
+    natural = charge.line.work_date or day_of(cause.occurred_at)
+    return command(
+        ids.reversal_id(charge.command_id),
+        BillingCommandType.REVERSE_TIME_CHARGE,
+        contract,
+        cause,
+        (*charge.lineage, source),
+        posting(natural, closed),
+        (negated(charge.line),),
+        reverses=charge.command_id,
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from domain.records.erp import BillingCommandType
 
 _POST = BillingCommandType.POST_TIME_CHARGE.value
@@ -29,8 +27,3 @@ def milestone_bill_id(project_id: str, milestone_id: str) -> str:
 def schedule_id(project_id: str, version: int) -> str:
     """Return the id of the schedule update of a contract version."""
     return f"cmd:{project_id}:v{version}:{BillingCommandType.UPDATE_BILLING_SCHEDULE.value}"
-
-
-def period_of(day: date) -> str:
-    """Return the accounting period ("YYYY-MM") a day falls in."""
-    return f"{day.year:04d}-{day.month:02d}"

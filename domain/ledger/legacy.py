@@ -17,10 +17,12 @@ from domain.ledger.state import (
     Ignored,
     MilestoneState,
     Parked,
+    Raised,
     State,
 )
 from domain.ledger.view import LedgerView
 from domain.records.common import NonEmpty
+from domain.records.erp import BillingStatus
 from domain.records.psa import ProjectContract
 from domain.state import EMPTY, Change
 
@@ -58,8 +60,11 @@ def split(legacy: LegacyLedger) -> tuple[Change, ...]:
     for milestone_id, milestone in legacy.milestones.items():
         view.put_milestone(milestone_id, milestone)
     for exception_id in legacy.raised:
-        view.mark_raised(exception_id)
+        view.put_raised(exception_id, Raised())
     for parked in legacy.parked:
-        view.park(parked)
+        if isinstance(parked.record, BillingStatus):
+            view.park_early(parked.record.command_id, parked)
+        else:
+            view.park(parked)
     view.count_ignored(legacy.ignored.contract_versions, legacy.ignored.time_revisions)
     return view.changes()

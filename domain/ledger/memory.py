@@ -83,8 +83,8 @@ class MemoryLedger:
 
     @property
     def parked(self) -> tuple[Parked, ...]:
-        """Return the parked events in arrival order."""
-        return tuple(self._of(Kind.PARKED, Parked).values())
+        """Return the parked events: those awaiting the contract in arrival order, then early ERP reports."""
+        return (*self._of(Kind.PARKED, Parked).values(), *self._of(Kind.EARLY, Parked).values())
 
     @property
     def raised(self) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.cutoff import day_of, posting
 from domain.exceptions import at_source, exception_id, raised
 from domain.ledger import ids
 from domain.ledger.decision import NOTHING, Context, Emitted
@@ -22,7 +23,8 @@ def on_milestone(ledger: LedgerView, event: MilestoneEvent, source: SourceRef, c
     amount above zero), not_billed, project_active; a pass makes the milestone AWAITING_ACCEPTANCE at the
     scheduled amount, a failure raises one VALIDATION_FAILED naming every failed check (once per set of
     failed checks). ACCEPTED is remembered whether or not completion came first; once both hold, a single
-    BILL_MILESTONE bills the amount validated at completion. REJECTED (by the client) sends an unbilled
+    BILL_MILESTONE bills the amount validated at completion, posted as of the day of the event that made
+    it due by the cut-off policy. REJECTED (by the client) sends an unbilled
     milestone back to in progress. Re-sent events (same event id) and repeats change nothing. Without an
     approved contract the event is parked.
     """
@@ -32,11 +34,12 @@ def on_milestone(ledger: LedgerView, event: MilestoneEvent, source: SourceRef, c
     state = ledger.milestone(event.milestone_id) or MilestoneState()
     match event.status:
         case MilestoneStatus.COMPLETED:
-            return _completed(ledger, contract, event, source, state)
+            return _completed(ledger, contract, event, source, state, ctx)
         case MilestoneStatus.ACCEPTED:
             if state.acceptance is not None or state.command_id is not None:
                 return NOTHING
-            return _bill_when_ready(ledger, contract, event, state.model_copy(update={"acceptance": source}))
+            accepted = state.model_copy(update={"acceptance": source})
+            return _bill_when_ready(ledger, contract, event, accepted, ctx)
         case MilestoneStatus.REJECTED:
             if state.command_id is not None:
                 return NOTHING
@@ -53,6 +56,7 @@ def _completed(
     event: MilestoneEvent,
     source: SourceRef,
     state: MilestoneState,
+    ctx: Context,
 ) -> Emitted:
     if state.completion is not None and state.completion.event_id == event.event_id:
         return NOTHING
@@ -71,11 +75,11 @@ def _completed(
     if state.completion is not None or scheduled is None:
         return NOTHING
     validated = state.model_copy(update={"completion": source, "amount": scheduled.amount})
-    return _bill_when_ready(ledger, contract, event, validated)
+    return _bill_when_ready(ledger, contract, event, validated, ctx)
 
 
 def _bill_when_ready(
-    ledger: LedgerView, contract: ProjectContract, event: MilestoneEvent, state: MilestoneState
+    ledger: LedgerView, contract: ProjectContract, event: MilestoneEvent, state: MilestoneState, ctx: Context
 ) -> Emitted:
     """Store the milestone; bill it if it is both validated and accepted."""
     if state.completion is None or state.acceptance is None or state.amount is None:
@@ -88,6 +92,7 @@ def _bill_when_ready(
         contract,
         event.envelope,
         (state.completion, state.acceptance),
+        posting(day_of(event.occurred_at), ctx.closed_periods),
         (line,),
     )
     ledger.put_milestone(event.milestone_id, state.model_copy(update={"command_id": bill.command_id}))

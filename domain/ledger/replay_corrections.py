@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from domain.cutoff import day_of, posting
 from domain.exceptions import exception_id, raised
 from domain.ledger import ids
 from domain.ledger.decision import NOTHING, Context, Emitted
@@ -37,14 +40,16 @@ def on_correction(ledger: LedgerView, correction: BillingCommand, source: Source
         ledger.put_entry(entry_id, state.model_copy(update={"charges": kept}))
         return NOTHING
     if state.source.event_id not in {ref.event_id for ref in correction.lineage}:
-        return _reverse_stale(ledger, correction, source)
+        return _reverse_stale(ledger, correction, source, ctx)
     charge = Charge(command_id=correction.command_id, line=correction.lines[0], lineage=correction.lineage)
     corrected = state.model_copy(update={"charges": (*state.charges, charge), "rate": charge.line.rate})
     ledger.put_entry(entry_id, corrected)
     return NOTHING
 
 
-def _reverse_stale(ledger: LedgerView, correction: BillingCommand, source: SourceRef) -> Emitted:
+def _reverse_stale(
+    ledger: LedgerView, correction: BillingCommand, source: SourceRef, ctx: Context
+) -> Emitted:
     contract = ledger.contract
     if contract is None:  # an entry with live state always has a contract; keep the invariant explicit
         return _unknown(ledger, correction, source)
@@ -54,6 +59,7 @@ def _reverse_stale(ledger: LedgerView, correction: BillingCommand, source: Sourc
         contract,
         correction.envelope,
         (*correction.lineage, source),
+        posting(_work_date(correction) or day_of(correction.occurred_at), ctx.closed_periods),
         tuple(negated(line) for line in correction.lines),
         reverses=correction.command_id,
     )
@@ -79,3 +85,7 @@ def _unknown(ledger: LedgerView, correction: BillingCommand, source: SourceRef) 
             ),
         ),
     )
+
+
+def _work_date(correction: BillingCommand) -> date | None:
+    return next((line.work_date for line in correction.lines if line.work_date), None)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Protocol
 
-from domain.ledger.rates import to_cents
+from domain import figures
+from domain.figures import ProjectFigures
 from domain.ledger.state import ZERO, ProjectTotals, State
 from domain.records.common import Hours, Money
 from domain.records.erp import BillingCommandType
@@ -45,6 +46,8 @@ class ProjectFinancials(State):
     etc_cost: Money | None
     eac_cost: Money | None
     percent_complete: Decimal | None
+    # The month the progress figures are as of (the forecast's); None when the ledger computed them itself.
+    figures_as_of: str | None = None
     parked: int
     ignored_contract_versions: int
     ignored_time_revisions: int
@@ -58,24 +61,26 @@ class HasTotals(Protocol):
         """Return the project's totals."""
 
 
-def financials(ledger: ProjectTotals | HasTotals) -> ProjectFinancials:
-    """Derive a project's figures from its totals.
+def financials(ledger: ProjectTotals | HasTotals, figures: ProjectFigures | None = None) -> ProjectFinancials:
+    """Derive a project's figures from its totals and its progress figures.
 
     posted is the net of every charge issued (time charges, reversals, milestone bills); it splits into
     pending (SENT or ACCEPTED), invoiced (INVOICED or PAID: cumulative, so paid is part of it) and rejected,
-    all at the command's amount. held is what the not-to-exceed cap kept back. ETC cost = max(budget cost -
-    actual cost, 0) and EAC cost = actual cost + ETC (the budget stands as the estimate until it is
-    overrun, then actual cost is the estimate). Percentages are rounded half-even to 0.01 and are None
-    when their base is zero. unbilled_wip = recognized - invoiced; margin = recognized - cost.
+    all at the command's amount. held is what the not-to-exceed cap kept back. ETC, EAC, percent complete
+    and recognized (earned) revenue have one definition each (domain.figures): `figures` are the values the
+    project's forecast last reported (what /projects/{id} shows, equal to the latest forecast.deltas);
+    without them (no forecast settled yet) they are computed by the same definitions from the ledger alone:
+    no plan (so the unconsumed budget is the ETC), the cost at the contract's cost rates, the billable value
+    charged or held, the milestones billed. Percentages of the budget are rounded half-even to 0.01 and are
+    None when their base is zero. unbilled_wip = recognized - invoiced; margin = recognized - cost.
     """
     totals = ledger if isinstance(ledger, ProjectTotals) else ledger.totals
     contract = totals.contract
-    figures = totals.figures
-    cost = figures.cost
-    etc = None if contract is None else max(contract.budget_cost - cost, ZERO)
-    eac = None if etc is None else cost + etc
-    hours = figures.hours_total
-    recognized = recognized_revenue(totals)
+    progress = figures if figures is not None else ledger_figures(totals)
+    figures_ = totals.figures
+    cost = figures_.cost
+    hours = figures_.hours_total
+    recognized = progress.earned_revenue if progress.earned_revenue is not None else ZERO
     return ProjectFinancials(
         project_id=totals.project_id,
         currency=None if contract is None else contract.currency,
@@ -85,68 +90,63 @@ def financials(ledger: ProjectTotals | HasTotals) -> ProjectFinancials:
         contract_value=None if contract is None else contract.contract_value,
         not_to_exceed=None if contract is None else contract.not_to_exceed,
         hours_total=hours,
-        hours_billable=figures.hours_billable,
+        hours_billable=figures_.hours_billable,
         cost=cost,
-        posted=figures.posted,
-        pending=figures.pending,
-        invoiced=figures.invoiced,
-        paid=figures.paid,
-        rejected=figures.rejected,
-        held=figures.held,
+        posted=figures_.posted,
+        pending=figures_.pending,
+        invoiced=figures_.invoiced,
+        paid=figures_.paid,
+        rejected=figures_.rejected,
+        held=figures_.held,
         recognized_revenue=recognized,
-        unbilled_wip=recognized - figures.invoiced,
+        unbilled_wip=recognized - figures_.invoiced,
         margin=recognized - cost,
         budget_hours=None if contract is None else contract.budget_hours,
         budget_cost=None if contract is None else contract.budget_cost,
         budget_hours_consumed_pct=None if contract is None else _pct(hours, contract.budget_hours),
         budget_cost_consumed_pct=None if contract is None else _pct(cost, contract.budget_cost),
-        etc_cost=etc,
-        eac_cost=eac,
-        percent_complete=_pct(cost, eac),
+        etc_cost=progress.etc_cost,
+        eac_cost=progress.eac_cost,
+        percent_complete=progress.percent_complete,
+        figures_as_of=progress.period or None,
         parked=totals.parked,
         ignored_contract_versions=totals.ignored.contract_versions,
         ignored_time_revisions=totals.ignored.time_revisions,
     )
 
 
-def recognized_revenue(totals: ProjectTotals) -> Decimal:
-    """Return revenue recognized to date under the project's billing model.
-
-    TIME_AND_MATERIALS: as delivered, the approved billable value charged (net time charges; amounts held
-    by the cap are not recognized until released). MILESTONE: on acceptance, the sum of billed milestones.
-    FIXED_FEE: by percent complete, cost-to-cost (ASC 606 input method): contract value x cost to date /
-    EAC cost, capped at the contract value, computed exactly and rounded once, half-even, to the cent.
-    """
+def ledger_figures(totals: ProjectTotals) -> ProjectFigures:
+    """Return the progress figures by domain.figures from the ledger alone (before any forecast settled)."""
     contract = totals.contract
     if contract is None:
-        return ZERO
-    figures = totals.figures
-    match contract.billing_model:
-        case BillingModel.TIME_AND_MATERIALS:
-            return figures.exposure
-        case BillingModel.MILESTONE:
-            return figures.milestones_billed
-        case BillingModel.FIXED_FEE:
-            cost = figures.cost
-            return percent_complete_revenue(
-                contract.contract_value, cost, cost + max(contract.budget_cost - cost, ZERO)
-            )
-        case _:
-            return ZERO
+        return ProjectFigures(period="", earned_revenue=ZERO)
+    figures_ = totals.figures
+    cost = figures_.cost
+    etc = figures.etc_cost(None, contract.budget_cost, cost)
+    eac = cost + etc
+    earned = figures.earned_revenue(
+        contract.billing_model,
+        contract.contract_value,
+        cost,
+        eac,
+        delivered=figures_.exposure + figures_.held,
+        accepted=figures_.milestones_billed,
+        not_to_exceed=contract.not_to_exceed,
+    )
+    return ProjectFigures(
+        period="",
+        etc_cost=etc,
+        eac_cost=eac,
+        percent_complete=figures.percent_complete(cost, eac),
+        earned_revenue=earned,
+        backlog=contract.contract_value - earned,
+    )
 
 
-def percent_complete_revenue(contract_value: Decimal, cost_to_date: Decimal, eac_cost: Decimal) -> Decimal:
-    """Return contract value x cost to date / EAC cost, capped at the contract value, half-even to the cent.
-
-    Multiplying first and dividing at 60 significant digits leaves a quotient that is either exact or too
-    far from any half-cent to be rounded the wrong way.
-    """
-    if eac_cost <= 0:
-        return ZERO
-    with localcontext() as exact:
-        exact.prec = 60
-        share = contract_value * cost_to_date / eac_cost
-    return to_cents(min(share, contract_value))
+def recognized_revenue(totals: ProjectTotals) -> Decimal:
+    """Return revenue recognized to date by the ledger alone (domain.figures; see `ledger_figures`)."""
+    earned = ledger_figures(totals).earned_revenue
+    return ZERO if earned is None else earned
 
 
 def _pct(part: Decimal, whole: Decimal | None) -> Decimal | None:

@@ -15,7 +15,8 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.records.common import NonEmpty, SourceRef
-from domain.records.erp import BillingCommandType, BillingLine
+from domain.records.erp import BillingCommandType, BillingLine, BillingStatus
+from domain.records.ops import SourceRecord
 from domain.records.psa import MilestoneEvent, ProjectContract, TimeEntry
 
 ZERO = Decimal("0.00")
@@ -36,6 +37,8 @@ class Work(State):
     work_date: date
     hours: Decimal
     billable: bool
+    # v2 time entries: the PSA task or work package, carried onto the billing lines.
+    task_id: str | None = None
 
 
 class Charge(State):
@@ -60,6 +63,10 @@ class EntryState(State):
     cost: Decimal = ZERO
     charges: tuple[Charge, ...] = ()
     held: Decimal = ZERO
+    # The project the entry moved to (a later revision booked it there): nothing of it stays live here.
+    moved_to: str | None = None
+    # Charges of the entry the ERP rejected and a revision reversed: the next charge corrects them.
+    rejected: tuple[str, ...] = ()
 
     @property
     def exposure(self) -> Decimal:
@@ -80,7 +87,7 @@ class MilestoneState(State):
 
 
 class CommandStatus(StrEnum):
-    """Where an issued command is in the ERP, in the only order it may advance."""
+    """Where an issued command is in the ERP: the ERP's latest word on it."""
 
     SENT = "SENT"
     ACCEPTED = "ACCEPTED"
@@ -96,20 +103,37 @@ class CommandState(State):
     amount: Decimal
     status: CommandStatus = CommandStatus.SENT
     source_event_ids: tuple[str, ...] = ()
+    # When the ERP said the status (its event time) and its own sequence: a report older than this is moot.
+    status_at: AwareDatetime | None = None
+    status_seq: int | None = None
+    # Rejected commands this one replaces: its acceptance clears their ERP_REJECTED.
+    corrects: tuple[str, ...] = ()
 
 
 class Parked(State):
-    """An event for a project with no approved contract yet, kept until one arrives."""
+    """An early event kept until what it needs arrives: the project's contract, or its command."""
 
-    record: TimeEntry | MilestoneEvent
+    record: TimeEntry | MilestoneEvent | BillingStatus
     source: SourceRef
     parked_at: AwareDatetime
+    # The record's bytes as read, so an exception about it carries them (None: parked before they were kept).
+    raw: SourceRecord | None = None
 
 
 class Mark(State):
     """An item that only says something is so: an exception was raised, an event is parked, an entry holds."""
 
     at: str = ""
+
+
+class Raised(State):
+    """An exception id emitted for the project: when it was first seen, and whether it is resolved now."""
+
+    at: str = ""  # items written before first_seen existed hold only this (always "")
+    first_seen: AwareDatetime | None = None
+    resolved: bool = False
+    # How many times it was opened: a reopened exception gets a new event id.
+    opened: int = 1
 
 
 class Ignored(State):
@@ -142,7 +166,8 @@ class ProjectTotals(State):
     project_id: NonEmpty
     contract: ProjectContract | None = None
     figures: Figures = Figures()
-    # Events parked now, the next parking sequence number, and the oldest parking time not yet reported.
+    # Events parked now (for a contract or a command), the next parking sequence number, and the oldest
+    # parking time not yet reported.
     parked: int = 0
     parked_seq: int = 0
     oldest_unreported: AwareDatetime | None = None
@@ -159,9 +184,11 @@ class Kind(StrEnum):
     # Parked events by arrival sequence, and the ids of the parked events (a re-sent one is parked once).
     PARKED = "parked"
     PARKED_EVENT = "parked-event"
-    # Ids of every exception already emitted: one business problem is raised once however often its event
-    # is re-sent or re-driven.
+    # Ids of every exception already emitted, open or resolved: one business problem is raised once however
+    # often its event is re-sent or re-driven, and resolved once.
     RAISED = "raised"
+    # ERP reports on commands not issued yet, by "<command id>/<event id>": applied when the command is.
+    EARLY = "early-status"
     # Entries with a held amount, by work date and entry id: the order a raised cap releases them in.
     HELD = "held"
 
@@ -173,6 +200,7 @@ KINDS: dict[str, type[BaseModel]] = {
     Kind.MILESTONE: MilestoneState,
     Kind.PARKED: Parked,
     Kind.PARKED_EVENT: Mark,
-    Kind.RAISED: Mark,
+    Kind.RAISED: Raised,
+    Kind.EARLY: Parked,
     Kind.HELD: Mark,
 }

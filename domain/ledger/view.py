@@ -25,8 +25,10 @@ from domain.ledger.state import (
     MilestoneState,
     Parked,
     ProjectTotals,
+    Raised,
 )
 from domain.records.erp import BillingCommandType
+from domain.records.ops import SourceRecord
 from domain.records.psa import ProjectContract
 from domain.state import Change, Staging, StateReader
 
@@ -47,6 +49,10 @@ class LedgerView:
         # The totals fields changed and the figures as they move: the totals item is built and written once.
         self._updates: dict[str, Any] = {}
         self._figures: dict[str, Decimal] | None = None
+        # Commands issued by this decision, in order: ERP reports that came before them are applied after.
+        self._issued: list[str] = []
+        # The record being decided, bytes included: kept with it if it is parked.
+        self.incoming: SourceRecord | None = None
 
     def _get(self, kind: Kind, item: str, model: type[M]) -> M | None:
         return cast("M | None", self._staging.get(kind, item))
@@ -70,7 +76,8 @@ class LedgerView:
         return self._base.model_copy(update=updates) if updates else self._base
 
     def _set(self, **changes: Any) -> None:
-        self._updates.update(changes)
+        # Only what changes: the totals item is written only when a field really moves.
+        self._updates.update({k: v for k, v in changes.items() if v != self._field(k) or k in self._updates})
 
     @property
     def exposure(self) -> Decimal:
@@ -152,9 +159,17 @@ class LedgerView:
 
     def put_command(self, command_id: str, new: CommandState) -> None:
         """Store an issued command's state; the figures follow its amount and status."""
-        was, now = _command_share(self.command(command_id)), _command_share(new)
+        old = self.command(command_id)
+        if old is None:
+            self._issued.append(command_id)
+        was, now = _command_share(old), _command_share(new)
         self._add({name: now[name] - was[name] for name in now})
         self._staging.put(Kind.COMMAND, command_id, new)
+
+    def take_issued(self) -> list[str]:
+        """Return the commands issued since the last call, in order, and forget them."""
+        issued, self._issued = self._issued, []
+        return issued
 
     # --- milestones ------------------------------------------------------------------------------------
 
@@ -172,9 +187,13 @@ class LedgerView:
         """Tell whether an exception with this id was already emitted for the project."""
         return self._staging.get(Kind.RAISED, exception_id) is not None
 
-    def mark_raised(self, exception_id: str) -> None:
-        """Remember that an exception with this id was emitted."""
-        self._staging.put(Kind.RAISED, exception_id, Mark())
+    def raised(self, exception_id: str) -> Raised | None:
+        """Return what is known of an exception id emitted for the project."""
+        return self._get(Kind.RAISED, exception_id, Raised)
+
+    def put_raised(self, exception_id: str, raised: Raised) -> None:
+        """Remember an exception id's state."""
+        self._staging.put(Kind.RAISED, exception_id, raised)
 
     # --- parked events ---------------------------------------------------------------------------------
 
@@ -185,30 +204,62 @@ class LedgerView:
     def park(self, parked: Parked) -> None:
         """Park an event until the project's first approved contract arrives."""
         seq: int = self._field("parked_seq")
-        self._staging.put(Kind.PARKED, f"{seq:012d}", parked)
+        self._staging.put(Kind.PARKED, f"{seq:012d}", self._with_bytes(parked))
         self._staging.put(Kind.PARKED_EVENT, parked.record.event_id, Mark())
+        self._count_parked(parked.parked_at, parked_seq=seq + 1)
+
+    def park_early(self, command_id: str, parked: Parked) -> None:
+        """Keep an ERP report on a command not issued yet, until it is."""
+        item = f"{_escaped(command_id)}/{parked.record.event_id}"
+        self._staging.put(Kind.EARLY, item, self._with_bytes(parked))
+        self._staging.put(Kind.PARKED_EVENT, parked.record.event_id, Mark())
+        self._count_parked(parked.parked_at)
+
+    def _with_bytes(self, parked: Parked) -> Parked:
+        raw, at = self.incoming, parked.source
+        same = raw is not None and (raw.topic, raw.partition, raw.offset) == (
+            at.topic,
+            at.partition,
+            at.offset,
+        )
+        return parked.model_copy(update={"raw": raw}) if same and parked.raw is None else parked
+
+    def _count_parked(self, parked_at: datetime, **more: Any) -> None:
         oldest = self.oldest_unreported
         self._set(
             parked=self.parked_count + 1,
-            parked_seq=seq + 1,
-            oldest_unreported=parked.parked_at if oldest is None else min(oldest, parked.parked_at),
+            oldest_unreported=parked_at if oldest is None else min(oldest, parked_at),
+            **more,
         )
 
     def parked(self) -> list[Parked]:
-        """Return the parked events in arrival order (only read when they are due or released)."""
+        """Return every parked event: those awaiting the contract in arrival order, then early ERP reports."""
         if not self.parked_count:
             return []
-        return [cast(Parked, value) for _, value in self._staging.scan(Kind.PARKED)]
+        kinds = (Kind.PARKED, Kind.EARLY)
+        return [cast(Parked, value) for kind in kinds for _, value in self._staging.scan(kind)]
 
     def unpark_all(self) -> list[Parked]:
-        """Remove every parked event and return them in arrival order."""
-        parked = self.parked()
-        for item, value in list(self._staging.scan(Kind.PARKED)):
-            self._staging.delete(Kind.PARKED, item)
-            self._staging.delete(Kind.PARKED_EVENT, cast(Parked, value).record.event_id)
-        if parked:
-            self._set(parked=0, oldest_unreported=None)
-        return parked
+        """Remove every event parked for the contract and return them in arrival order."""
+        return self._unpark(Kind.PARKED, "")
+
+    def unpark_early(self, command_id: str) -> list[Parked]:
+        """Remove the ERP reports kept for a command and return them."""
+        if not self.parked_count:
+            return []
+        return self._unpark(Kind.EARLY, f"{_escaped(command_id)}/")
+
+    def _unpark(self, kind: Kind, prefix: str) -> list[Parked]:
+        released = []
+        for item, value in list(self._staging.scan(kind, prefix)):
+            parked = cast(Parked, value)
+            self._staging.delete(kind, item)
+            self._staging.delete(Kind.PARKED_EVENT, parked.record.event_id)
+            released.append(parked)
+        if released:
+            left = self.parked_count - len(released)
+            self._set(parked=left, **({} if left else {"oldest_unreported": None}))
+        return released
 
     def set_oldest_unreported(self, oldest: datetime | None) -> None:
         """Record the parking time of the oldest parked event not yet reported (None: all are)."""
@@ -220,6 +271,11 @@ class LedgerView:
         if self._updates or moved or (self._stored is None and self._staging.touched()):
             self._staging.put(Kind.TOTALS, "", self.totals)
         return self._staging.changes()
+
+
+def _escaped(identifier: str) -> str:
+    """Return an id as the first part of an item id: "/" and "%" escaped, so a prefix scan is exact."""
+    return identifier.replace("%", "%25").replace("/", "%2F")
 
 
 def _held_item(state: EntryState, entry_id: str) -> str:

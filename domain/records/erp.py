@@ -40,6 +40,8 @@ class BillingStatus(Event):
     reason: str | None = None
     invoice_id: str | None = None
     amount: Money | None = None
+    # v2: the ERP's own order of its reports on the command; without it, occurred_at orders them.
+    sequence: int | None = None
 
 
 class BillingLine(Record):
@@ -53,6 +55,8 @@ class BillingLine(Record):
     amount: Money
     milestone_id: str | None = None
     source_id: str | None = None
+    # v2: the time entry's task or work package.
+    task_id: str | None = None
 
 
 class ScheduledMilestone(Record):
@@ -88,6 +92,9 @@ class BillingCommand(Event):
     lineage: tuple[SourceRef, ...] = ()
     schedule: BillingSchedule | None = None
     replay_id: str | None = None
+    # v2: the date the ERP posts on (the cut-off policy, domain.cutoff) and the amount's own date.
+    accounting_date: date | None = None
+    natural_date: date | None = None
 
 
 class PeriodStatus(StrEnum):

@@ -17,6 +17,7 @@ class ReplayAction(StrEnum):
     APPLY = "APPLY"
     REDRIVE = "REDRIVE"
     RESET = "RESET"
+    PLAN = "PLAN"
 
 
 class ReplayResult(StrEnum):

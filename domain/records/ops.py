@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, ConfigDict
 
 from domain.records.common import Event, Money, NonEmpty, Record
 
@@ -41,6 +41,9 @@ class ExceptionState(StrEnum):
 class SourceRecord(Record):
     """A Kafka record exactly as read, with its coordinates."""
 
+    # Raw bytes are binary: kept as base64 when a parked record is stored as JSON.
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
+
     topic: str
     partition: int
     offset: int
@@ -64,6 +67,11 @@ class BusinessException(Event):
     amount: Money | None = None
     currency: str | None = None
     details: dict[str, str] = {}
+    # v2: when the id was first raised, the commands and invoices concerned, what cleared it.
+    first_seen_at: AwareDatetime | None = None
+    command_ids: tuple[str, ...] = ()
+    invoice_ids: tuple[str, ...] = ()
+    resolution: str | None = None
 
     @property
     def raised_at(self) -> datetime:

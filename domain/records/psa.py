@@ -136,6 +136,10 @@ class TimeEntry(Event):
     billable: bool
     approval_status: TimeApprovalStatus
     description: str | None = None
+    # v2: the PSA task or work package, carried onto the billing line.
+    task_id: str | None = None
+    # v2: on the revision that moves the entry, the project it was booked on until then.
+    previous_project_id: str | None = None
 
 
 class MilestoneEvent(Event):

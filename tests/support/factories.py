@@ -94,6 +94,7 @@ def milestone_event(project_id: str = "P-1", **overrides: Any) -> MilestoneEvent
 # Ledger factories (domain.ledger): inbound coordinates, context, ERP feedback, period close.
 
 from domain.ledger import KINDS, Context, Decision, Inbound, MemoryLedger, decide  # noqa: E402
+from domain.moves import MovedAway  # noqa: E402
 from domain.records.common import SourceRef  # noqa: E402
 from domain.records.erp import AccountingPeriod, BillingCommand, BillingStatus  # noqa: E402
 from domain.records.ops import BusinessException  # noqa: E402
@@ -158,6 +159,7 @@ class Played(NamedTuple):
     ledger: MemoryLedger
     commands: tuple[BillingCommand, ...]
     exceptions: tuple[BusinessException, ...]
+    moves: tuple[MovedAway, ...] = ()
 
 
 def through_json(ledger: MemoryLedger) -> MemoryLedger:
@@ -190,12 +192,14 @@ def play(
     current = MemoryLedger(first.project_id) if ledger is None else ledger.copy()
     commands: list[BillingCommand] = []
     exceptions: list[BusinessException] = []
+    moves: list[MovedAway] = []
     for record in records:
         step = decide(current, record if isinstance(record, Inbound) else inbound(record), ctx)
         current.apply(step)
         commands += step.commands
         exceptions += step.exceptions
-    return Played(current, tuple(commands), tuple(exceptions))
+        moves += step.moves
+    return Played(current, tuple(commands), tuple(exceptions), tuple(moves))
 
 
 # Forecast factories (domain.forecast): resource assignments.

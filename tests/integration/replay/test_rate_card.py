@@ -101,11 +101,12 @@ async def test_wrong_rate_card_is_corrected_once_and_audited(
     listed = cli(kafka_io, "history", "--json")
     runs = [json.loads(line) for line in listed.stdout.splitlines()]
     assert [(r["action"], r["result"], r["counts"].get("emitted")) for r in runs] == [
+        ("PLAN", "SUCCEEDED", None),  # plan is audited too
         ("PREVIEW", "DRY_RUN", None),
         ("APPLY", "SUCCEEDED", 4),
         ("APPLY", "SUCCEEDED", 0),
     ]
-    assert {r["operator"] for r in runs} == {"ana"} and runs[1]["plan_hash"] == plan.content_hash
+    assert {r["operator"] for r in runs[1:]} == {"ana"} and runs[2]["plan_hash"] == plan.content_hash
 
 
 async def test_apply_refuses_an_edited_plan_and_new_outputs_since_the_preview(

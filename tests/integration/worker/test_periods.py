@@ -1,4 +1,4 @@
-"""A period the ERP closes on erp.accounting-periods stops postings dated in it, on every worker."""
+"""A period the ERP closes on erp.accounting-periods moves postings dated in it forward, on every worker."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ from datetime import date
 
 import pytest
 
-from app.contracts.topics import (
-    ERP_ACCOUNTING_PERIODS,
-    ERP_BILLING_COMMANDS,
-    OPS_EXCEPTIONS,
-    PSA_PROJECTS,
-    PSA_TIME_ENTRIES,
-)
+from app.contracts.topics import ERP_ACCOUNTING_PERIODS, ERP_BILLING_COMMANDS, PSA_PROJECTS, PSA_TIME_ENTRIES
 from domain.records.erp import AccountingPeriod, BillingCommandType
-from domain.records.ops import ExceptionReason
 from tests.support.factories import contract, envelope, time_entry
 from tests.support.kafka_io import KafkaIO
 from tests.support.workers import WorkerProcess
@@ -23,7 +16,7 @@ from tests.support.workers import WorkerProcess
 pytestmark = pytest.mark.integration
 
 
-async def test_time_dated_in_a_period_the_erp_closed_is_refused_and_other_time_posts(
+async def test_time_dated_in_a_period_the_erp_closed_posts_in_the_first_open_period(
     kafka_io: KafkaIO, start_worker: Callable[..., WorkerProcess]
 ) -> None:
     closed = AccountingPeriod(envelope=envelope("period.closed"), period="2026-02", status="CLOSED")
@@ -35,12 +28,13 @@ async def test_time_dated_in_a_period_the_erp_closed_is_refused_and_other_time_p
     await kafka_io.send(PSA_TIME_ENTRIES, "P-1", current)
     start_worker()
 
-    raised = await kafka_io.read_records(OPS_EXCEPTIONS, count=1)
-    assert [(e.reason, e.source_event_ids) for e in raised] == [
-        (ExceptionReason.PERIOD_CLOSED, (late.event_id,))
-    ]
-    commands = await kafka_io.read_records(ERP_BILLING_COMMANDS, count=2)
-    charged = [
-        c.lines[0].source_id for c in commands if c.command_type is BillingCommandType.POST_TIME_CHARGE
-    ]
-    assert charged == [current.entry_id]
+    commands = await kafka_io.read_records(ERP_BILLING_COMMANDS, count=3)
+    charged = {
+        c.lines[0].source_id: (c.accounting_date, c.natural_date)
+        for c in commands
+        if c.command_type is BillingCommandType.POST_TIME_CHARGE
+    }
+    assert charged == {
+        late.entry_id: (date(2026, 3, 1), date(2026, 2, 27)),
+        current.entry_id: (date(2026, 3, 2), date(2026, 3, 2)),
+    }

@@ -10,6 +10,7 @@ from app.contracts import topology
 from app.contracts.topics import (
     ASSIGNMENTS_BY_PROJECT,
     CATALOG,
+    ENTRY_MOVES,
     ERP_BILLING_STATUS,
     LEDGER_CORRECTIONS,
     PSA_MILESTONES,
@@ -42,7 +43,7 @@ def test_a_reset_replays_what_the_group_is_given_and_regenerates_what_it_derives
         LEDGER_CORRECTIONS,
         PSA_RESOURCE_ASSIGNMENTS,
     }
-    assert derived == {TIME_BY_RESOURCE, ASSIGNMENTS_BY_PROJECT}
+    assert derived == {TIME_BY_RESOURCE, ASSIGNMENTS_BY_PROJECT, ENTRY_MOVES}
     assert given | derived == set(topology.consumed())
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from domain.ledger import Inbound
+from domain.moves import MovedAway
+from domain.records.common import SourceRef
 from domain.records.erp import BillingCommand, BillingCommandType
 from domain.records.psa import BillRate, ProjectContract, TimeEntry
 from replay.corrections import corrected_charge_id
@@ -83,11 +86,14 @@ def test_once_the_corrections_are_live_the_diff_is_empty() -> None:
     }
 
 
-def test_a_closed_period_blocks_the_correction_instead_of_posting_into_it() -> None:
+def test_a_correction_of_a_closed_period_posts_in_the_first_open_period_like_the_worker() -> None:
     history, live = _incident()
     diff = diff_project(recompute("P-1", history, DAY), live, frozenset({"2026-03"}), "rpl-1")
-    assert diff.corrections == ()
-    assert diff.blocked == ("TE-MAR: period 2026-03 is closed",)
+    (fix,) = diff.corrections
+    assert fix.entry_id == "TE-MAR" and diff.blocked == ()
+    assert {(c.accounting_date, c.natural_date) for c in fix.commands} == {
+        (date(2026, 4, 1), date(2026, 3, 2))
+    }
 
 
 def test_a_project_closed_today_still_keeps_the_charges_of_its_active_past() -> None:
@@ -99,3 +105,17 @@ def test_a_project_closed_today_still_keeps_the_charges_of_its_active_past() -> 
     later = [*history, SourceEvent(wrapped.record, wrapped.source, 99_000)]
     diff = diff_project(recompute("P-1", later, DAY), live, frozenset(), "rpl-1")
     assert [c.entry_id for c in diff.corrections] == ["TE-MAR"]
+
+
+def test_an_entry_moved_to_another_project_replays_with_nothing_to_correct_on_either() -> None:
+    moving = time_entry("P-2", entry_id="TE-M", revision=2, previous_project_id="P-1")
+    moved = MovedAway.of(moving)
+    assert moved is not None
+    old = _history(contract("P-1"), time_entry("P-1", entry_id="TE-M"))
+    at = SourceRef(event_id=moved.event_id, topic="psflow.entry-moves", partition=0, offset=0)
+    old.append(SourceEvent(moved, at, 9_000))  # read from psflow.entry-moves, as the worker's ledger does
+    new = _history(contract("P-2"), moving)
+    for project, history in (("P-1", old), ("P-2", new)):
+        live = play(*(Inbound(record=e.record, source=e.source) for e in history)).commands
+        diff = diff_project(recompute(project, history, DAY), live, frozenset(), "rpl-1")
+        assert (diff.corrections, diff.unresolved) == ((), ()), project

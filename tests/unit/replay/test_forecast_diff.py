@@ -257,7 +257,7 @@ def test_the_preview_carries_the_forecast_diff_in_its_hash_counts_and_report(tmp
     assert "2026-03 hours: live 16.00 HOURS, recomputed 14.00 HOURS" in text
     assert "apply emits billing commands only" in text
     assert text.endswith(
-        "rpl-1: billing diff is empty; forecast: 7 metric(s) differ (informational, not applied)"
+        "rpl-1: billing diff is empty; forecast: 8 metric(s) differ (informational, not applied)"
     )
 
 
@@ -282,9 +282,12 @@ def test_a_live_batch_over_a_month_turn_leaves_that_months_point_in_time_metrics
     diff = forecast_diff("P-1", events, assignments, live, TODAY)
 
     assert not diff.differing and not diff.live_only
-    # Recomputed as of 20 February: the contract's whole value is backlog (nothing planned, nothing spent).
+    # Recomputed as of 20 February: the contract's whole value is backlog, and with nothing planned yet the
+    # budget (60,000.00) is the estimate to complete (domain.figures).
     assert [(m.period, m.metric, m.recomputed) for m in diff.missing_live] == [
-        ("2026-02", "backlog", Decimal("100000.00"))
+        ("2026-02", "backlog", Decimal("100000.00")),
+        ("2026-02", "eac_cost", Decimal("60000.00")),
+        ("2026-02", "etc_cost", Decimal("60000.00")),
     ]
 
 

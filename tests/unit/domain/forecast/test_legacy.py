@@ -92,7 +92,10 @@ def test_a_split_project_reforecast_with_a_new_rate_resolves_its_issue_as_the_pr
         from_currency="GBP", to_currency="USD", rate=Decimal("1.25"), effective_from=date(2026, 1, 1)
     )
     step = reforecast(state, ForecastContext(fx=FxRates(rates=(rate,))), AS_OF)
-    assert summary(step.deltas) == old.PROJECT_RATED_DELTAS
+    # The same deltas as the previous version, plus percent complete, a metric it did not report.
+    added = [d for d in step.deltas if d.metric == "percent_complete"]
+    assert [(d.period, d.current) for d in added] == [("2026-04", Decimal("3.8978"))]
+    assert summary(tuple(d for d in step.deltas if d not in added)) == old.PROJECT_RATED_DELTAS
     assert states(step.exceptions) == old.PROJECT_RATED_EXCEPTIONS
     assert step.state.fx_missing == {}
 

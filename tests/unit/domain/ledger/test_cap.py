@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from domain.ledger import Decision, financials
 from domain.records.erp import BillingCommandType, BillingLine
-from domain.records.ops import ExceptionReason
+from domain.records.ops import ExceptionReason, ExceptionState
 from tests.support.factories import context, contract, inbound, play, time_entry
 
 
@@ -119,7 +119,7 @@ def test_an_amendment_that_does_not_raise_the_cap_releases_nothing() -> None:
     assert financials(decision.ledger).held == Decimal("400.00")
 
 
-def test_held_work_in_a_closed_period_stays_held_when_the_cap_is_raised() -> None:
+def test_held_work_in_a_closed_period_is_released_in_the_first_open_period_when_the_cap_is_raised() -> None:
     before = _capped("2000.00", "8.00", "8.00")
 
     decision = play(
@@ -128,8 +128,9 @@ def test_held_work_in_a_closed_period_stays_held_when_the_cap_is_raised() -> Non
         ctx=context(closed_periods=frozenset({"2026-03"})),
     )
 
-    assert len(decision.commands) == 1
-    assert financials(decision.ledger).held == Decimal("400.00")
+    (release,) = decision.commands[1:]
+    assert (release.amount, release.accounting_date) == (Decimal("400.00"), date(2026, 4, 1))
+    assert financials(decision.ledger).held == Decimal("0.00")
 
 
 def test_a_new_revision_of_a_partly_released_entry_reverses_each_of_its_charges() -> None:
@@ -145,7 +146,10 @@ def test_a_new_revision_of_a_partly_released_entry_reverses_each_of_its_charges(
         ("cmd:TE-2:r1:REVERSE_TIME_CHARGE:v2", "cmd:TE-2:r1:POST_TIME_CHARGE:v2", Decimal("-200.00")),
         ("cmd:TE-2:r2:POST_TIME_CHARGE", None, Decimal("600.00")),
     ]
-    assert decision.exceptions == ()
+    # What r1 still held (200.00 of 400.00) is moot: r2 replaced it.
+    assert [(e.exception_id, e.state) for e in decision.exceptions] == [
+        ("exc:BILLING_HOLD:TE-2:r1", ExceptionState.RESOLVED)
+    ]
     figures = financials(decision.ledger)
     assert (figures.posted, figures.held) == (Decimal("1800.00"), Decimal("0.00"))
 

@@ -52,7 +52,8 @@ def test_deciding_the_same_input_twice_gives_byte_identical_output() -> None:
     assert [r.model_dump_json() for r in (*first.commands, *first.exceptions)] == [
         r.model_dump_json() for r in (*second.commands, *second.exceptions)
     ]
-    assert (len(first.commands), len(first.exceptions)) == (2, 1)  # reversal, capped charge; hold
+    # Reversal, capped charge; the held revision's hold resolved, the new one's raised.
+    assert (len(first.commands), len(first.exceptions)) == (2, 2)
 
 
 def test_emitted_records_do_not_depend_on_processing_time() -> None:

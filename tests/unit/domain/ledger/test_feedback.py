@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
-from domain.ledger import Decision, decide, financials
+from domain.ledger import Decision, MemoryLedger, decide, expire_parked, financials
 from domain.ledger.state import CommandStatus
 from domain.records.ops import ExceptionReason
-from tests.support.factories import billing_status, context, contract, inbound, play, time_entry
+from tests.support.factories import T0, billing_status, context, contract, inbound, play, time_entry
 
 ZERO = Decimal("0.00")
 
@@ -108,22 +109,29 @@ def test_a_rejected_command_may_still_be_invoiced_after_it_is_re_driven() -> Non
     )
 
 
-def test_a_status_for_an_unknown_command_raises_unknown_command_once() -> None:
+def test_a_status_for_an_unknown_command_is_kept_and_raises_unknown_command_once_overdue() -> None:
     stray = billing_status("cmd:NOPE:r1:POST_TIME_CHARGE", status="INVOICED")
 
     decision = play(stray, inbound(stray, offset=4242), ledger=_charged().ledger)
+    assert decision.exceptions == ()
+    assert financials(decision.ledger).parked == 1
 
-    (unknown,) = decision.exceptions
+    (unknown,) = expire_parked(decision.ledger, context(now=T0 + timedelta(days=2))).exceptions
     assert unknown.reason is ExceptionReason.UNKNOWN_COMMAND
     assert unknown.exception_id == "exc:UNKNOWN_COMMAND:cmd:NOPE:r1:POST_TIME_CHARGE:INVOICED"
     assert (unknown.project_id, unknown.command_id) == ("P-1", "cmd:NOPE:r1:POST_TIME_CHARGE")
 
 
-def test_a_status_for_a_project_never_seen_raises_unknown_command_instead_of_crashing() -> None:
+def test_a_status_for_a_project_never_seen_is_parked_instead_of_crashing() -> None:
     decision = decide(None, inbound(billing_status("cmd:X", project_id="P-404")), context())
 
-    assert [e.reason for e in decision.exceptions] == [ExceptionReason.UNKNOWN_COMMAND]
-    assert decision.exceptions[0].project_id == "P-404"
+    assert decision.exceptions == ()
+    late = decide(
+        MemoryLedger("P-404").apply(decision),
+        inbound(billing_status("cmd:Y", project_id="P-404")),
+        context(now=T0 + timedelta(days=2)),
+    )
+    assert [(e.reason, e.project_id) for e in late.exceptions] == [(ExceptionReason.UNKNOWN_COMMAND, "P-404")]
 
 
 def test_an_invoice_for_another_amount_than_the_command_raises_validation_failed() -> None:

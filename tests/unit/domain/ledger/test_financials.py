@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from domain.figures import percent_complete_revenue
 from domain.ledger import MemoryLedger, ProjectFinancials, financials
-from domain.ledger.revenue import percent_complete_revenue
 from domain.records.psa import CostRate
 from tests.support.factories import billing_status, contract, play, time_entry
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from domain.ledger import decide, expire_parked, financials
 from domain.records.erp import BillingCommandType
-from domain.records.ops import ExceptionReason
+from domain.records.ops import ExceptionReason, ExceptionState
 from tests.support.factories import T0, after, context, contract, inbound, milestone_event, play, time_entry
 
 LATER = context(now=T0 + timedelta(hours=25))
@@ -97,11 +97,17 @@ def test_decide_also_reports_overdue_parked_items_on_its_way() -> None:
     assert financials(after(parked.ledger, decision)).parked == 2
 
 
-def test_a_reported_parked_item_is_still_released_when_the_contract_arrives() -> None:
+def test_a_reported_parked_item_is_released_when_the_contract_arrives_and_its_exception_resolved() -> None:
     parked = play(time_entry())
     reported = expire_parked(parked.ledger, LATER)
+    (unknown,) = reported.exceptions
 
-    decision = decide(after(parked.ledger, reported), inbound(contract()), LATER)
+    approved = contract()
+    decision = decide(after(parked.ledger, reported), inbound(approved), LATER)
 
-    assert decision.exceptions == ()
     assert decision.commands[-1].command_type is BillingCommandType.POST_TIME_CHARGE
+    (cleared,) = decision.exceptions
+    assert (cleared.exception_id, cleared.state) == (unknown.exception_id, ExceptionState.RESOLVED)
+    assert cleared.resolution is not None and "contract v1 of project P-1 approved" in cleared.resolution
+    assert cleared.details["resolved_by"] == approved.event_id
+    assert cleared.first_seen_at == unknown.first_seen_at
