@@ -40,7 +40,7 @@ from app.faust_workarounds.transactions import Revoked
 from app.runtime.metrics import PROCESSING_SECONDS
 from app.runtime.runtime import Runtime
 from domain.records.erp import BillingCommand
-from domain.records.ops import BusinessException
+from domain.records.ops import BusinessException, SourceRecord
 from tables.applied_offsets import AppliedOffsets
 from tables.items import Tables, forecast_items, ledger_items, plan_items
 from tables.legacy import legacy_tables
@@ -70,7 +70,12 @@ def register(runtime: Runtime) -> Tables:
     ticks = ticks_topic(settings.app_id)
     routes: dict[str, Any] = {topic: projects.handle for topic in projects.topics()}
     routes |= {topic: resources.handle for topic in resources.topics()}
-    routes[ticks] = sweep.handle
+
+    async def tick(batch: BatchCommit, record: Delivered, source: SourceRecord) -> None:
+        await sweep.handle(batch, record, source)
+        await projects.roll_quiet(batch, source.partition)
+
+    routes[ticks] = tick
     names = [runtime.topic_name(spec) for spec in consumed()]
     channel = app.topic(*names, ticks, key_serializer="raw", value_serializer="raw")
     latency = PROCESSING_SECONDS.labels(PIPELINE)

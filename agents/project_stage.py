@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from agents.commit import BatchCommit
@@ -15,6 +14,7 @@ from app.runtime.runtime import Runtime
 from domain.exceptions import quarantine
 from domain.forecast import PROJECT_AGGREGATE, ProjectForecastView
 from domain.forecast import project as forecast_rules
+from domain.forecast.calendar import day_of, period_of
 from domain.forecast.legacy import LegacyProjectForecast, split_project
 from domain.ledger import Context, Decision, Inbound, Kind, decide
 from domain.ledger.legacy import LegacyLedger, split
@@ -24,7 +24,7 @@ from domain.records.common import Event
 from domain.records.ops import BusinessException, ExceptionReason, SourceRecord
 from domain.records.psa import TimeEntry
 from domain.state import Delete, Put
-from tables.items import PARKING, PARKING_KIND
+from tables.items import PARKING, PARKING_KIND, PROJECTS, PROJECTS_KIND, ROLLED, ROLLED_KIND
 from tables.keyed import BatchState, KeyedTable
 from tables.legacy import LegacyTable
 
@@ -171,10 +171,38 @@ class ProjectStages:
             return
         await self._report(batch, source, settled_after(redrive, (), source, record))
 
+    async def roll_quiet(self, batch: BatchCommit, partition: int) -> None:
+        """Roll every project of a partition to the new month, once when one begins (on the periodic tick).
+
+        A quiet project gets no event to move its clock: without this its forecast would keep last month as
+        the current one (domain.forecast.project.roll).
+        """
+        now = self._runtime.clock()
+        month = period_of(day_of(now))
+        state = batch.state(self._forecast)
+        rolled = state.reader(partition, ROLLED).get(ROLLED_KIND, "")
+        if isinstance(rolled, Mark) and rolled.at >= month:
+            return
+        cause = batch.cause(partition)
+
+        async def roll(view: ProjectForecastView) -> None:
+            settled = forecast_rules.roll(view, self._runtime.forecast, now)
+            for delta in settled.deltas:
+                await batch.outputs.delta(cause, delta)
+            for exc in settled.exceptions:
+                await batch.outputs.exception(cause, exc)
+
+        for project_id, _ in list(state.reader(partition, PROJECTS).scan(PROJECTS_KIND)):
+            await self.views.roll(batch, project_id, partition, roll)
+        state.apply(partition, ROLLED, (Put(kind=ROLLED_KIND, item="", value=Mark(at=month)),))
+
     def _forecast_view(self, batch: BatchCommit, partition: int, project_id: str) -> ProjectForecastView:
         """Open a project's forecast as the batch sees it (splitting a legacy value on first use)."""
-        reader = batch.state(self._forecast).reader(partition, project_id)
+        state = batch.state(self._forecast)
+        reader = state.reader(partition, project_id)
         if reader.get(PROJECT_AGGREGATE, "") is None:
+            # A project new to this table: the periodic tick rolls its months from now on.
+            state.apply(partition, PROJECTS, (Put(kind=PROJECTS_KIND, item=project_id, value=Mark()),))
             raw = self._legacy_forecast.value(partition, project_id)
             if raw is not None:
                 old = LegacyProjectForecast.model_validate_json(raw)
@@ -193,7 +221,7 @@ class ProjectStages:
     def _context(self, legal_entity: str | None) -> Context:
         settings = self._runtime.settings
         return Context(
-            now=datetime.now(UTC),
+            now=self._runtime.clock(),
             closed_periods=self._runtime.periods.closed_for(legal_entity),
             park_limit=settings.park_limit,
         )

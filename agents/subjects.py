@@ -100,6 +100,19 @@ class Subjects(Generic[V]):
         touched.run.caused(event)
         touched.source = source
 
+    async def roll(
+        self, batch: BatchCommit, subject: str, partition: int, roll: Callable[[V], Awaitable[None]]
+    ) -> None:
+        """Let time move a subject on (`roll` emits what it settles); its pending run settles first."""
+        touched = self._touched.get(subject)
+        if touched is None:
+            touched = self._open(batch, subject, partition)
+        if touched.run is not None:
+            await self._finish(batch, subject, touched)
+            touched = Touched(self._make(batch, partition, subject), partition, None)
+        await roll(touched.view)
+        self._touched[subject] = touched
+
     async def end_batch(self, batch: BatchCommit, due: set[int]) -> None:
         """Settle the touched and pending subjects of due partitions; keep the others' runs pending."""
         touched, self._touched = self._touched, {}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from agents.commit import BatchCommit
 from agents.project_stage import index_parked
 from app.faust_workarounds.bulk import Delivered
@@ -25,7 +23,7 @@ class Sweep:
         """Sweep the tick's partition: only the projects its parking index lists are read."""
         settings = self._runtime.settings
         ctx = Context(
-            now=datetime.now(UTC), closed_periods=settings.closed_periods, park_limit=settings.park_limit
+            now=self._runtime.clock(), closed_periods=settings.closed_periods, park_limit=settings.park_limit
         )
         state = batch.state(self._ledger)
         partition = source.partition

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
@@ -41,6 +42,9 @@ class Runtime:
     forecast: ForecastContext
     # Where a batch's records go (the agent tests give a sink that records them instead).
     sink: Sink
+    # Processing time, UTC: how long parked items waited, when quiet forecasts roll to a new month. Rules
+    # are handed `now` from here, never read a clock themselves (tests set their own).
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # Awaited before a batch decides anything: returns once the calendar has every close written so far
     # (app.runtime.periods; the worker's assembly sets it, a runtime without a follower passes at once).
     periods_caught_up: Callable[[], Awaitable[None]] = _nothing_to_wait_for

@@ -14,6 +14,7 @@ from faust.types import Message
 
 from app.contracts.codec import AvroCodec
 from app.contracts.topics import TopicSpec
+from app.contracts.topology import ticks_topic
 from app.runtime.runtime import Runtime
 from app.runtime.settings import Settings
 from app.worker.assembly import create_app
@@ -29,9 +30,9 @@ class Harness:
     sent: dict[str, list[Any]] = field(default_factory=dict)
     offsets: dict[str, int] = field(default_factory=dict)
 
-    async def put_raw(self, spec: TopicSpec, key: bytes, value: bytes, partition: int = 0) -> Any:
-        """Deliver one raw record as if read from `spec`, and wait until the agent has handled it."""
-        name = self.runtime.topic_name(spec)
+    async def put_raw(self, spec: TopicSpec | str, key: bytes, value: bytes, partition: int = 0) -> Any:
+        """Deliver one raw record as if read from `spec` (or a topic name), and wait until it is handled."""
+        name = spec if isinstance(spec, str) else self.runtime.topic_name(spec)
         offset = self.offsets.get(name, 0)
         self.offsets[name] = offset + 1
         message = Message(
@@ -58,6 +59,10 @@ class Harness:
     async def put(self, spec: TopicSpec, key: str, record: Event) -> Any:
         """Deliver one typed record through the codec."""
         return await self.put_raw(spec, key.encode(), self.runtime.codec.encode(record))
+
+    async def tick(self, partition: int = 0) -> Any:
+        """Deliver the periodic tick of a partition."""
+        return await self.put_raw(ticks_topic(self.runtime.settings.app_id), b"", b"tick", partition)
 
     def decoded(self, spec: TopicSpec) -> list[Event]:
         """Return the typed records sent to an output topic."""

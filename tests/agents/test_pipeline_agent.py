@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -141,3 +142,21 @@ async def test_changes_between_settles_wait_in_the_pending_index_and_settle_when
     ]
     assert [d.current for d in hours] == [Decimal("5.00")]  # both entries, one delta
     assert not any(key.startswith(b"~settle\x1fpending\x1fP-7") for key in forecast.data.data)
+
+
+async def test_the_periodic_tick_rolls_a_quiet_project_into_the_new_month_once(harness: Harness) -> None:
+    harness.runtime.clock = lambda: datetime(2026, 3, 20, tzinfo=UTC)
+    await harness.put(PSA_PROJECTS, "P-8", contract("P-8"))
+    await harness.put(PSA_TIME_ENTRIES, "P-8", time_entry("P-8", hours=Decimal("8.00")))  # in March
+    await harness.tick()
+    before = len(harness.decoded(FORECAST_DELTAS))
+
+    harness.runtime.clock = lambda: datetime(2026, 4, 2, 6, tzinfo=UTC)
+    await harness.tick()
+    rolled = [d for d in harness.decoded(FORECAST_DELTAS)[before:] if isinstance(d, ForecastDelta)]
+    assert rolled and {d.subject_id for d in rolled} == {"P-8"}
+    assert {d.as_of for d in rolled} == {datetime(2026, 4, 2, 6, tzinfo=UTC)}
+    assert "2026-04" in {d.period for d in rolled}  # April now reports the point-in-time figures
+
+    await harness.tick()  # the same month again: nothing more to roll
+    assert len(harness.decoded(FORECAST_DELTAS)) == before + len(rolled)
