@@ -103,5 +103,8 @@ def worker_env(
         PSFLOW_DATA_DIR=str(data_dir),
         PSFLOW_WEB_PORT=str(web_port),
         PSFLOW_LOG_LEVEL="info",
+        # Settle forecasts at every batch end: a test that waits for its inputs to be consumed then reads
+        # every delta they cause. The chaos suite and tests/agents cover the deferred cadence.
+        PSFLOW_FORECAST_INTERVAL="0",
     )
     return env

@@ -65,7 +65,7 @@ async def test_reset_is_refused_while_a_worker_runs_and_rebuilds_the_same_state_
     # Every project's state is final only once the group processed everything, repartitions included (the
     # project forecast, whose figures /projects shows, learns the assignment from one): the worker is idle.
     consumed = [kafka_io.name(spec) for spec in topology.consumed()]
-    await wait_until_consumed(kafka_io.bootstrap, env.group, consumed, partitions=6)
+    await wait_until_consumed(kafka_io.kafka, env.group, consumed, partitions=6)
     before = {p: state_of(worker, p, {}) for p in ("P-ORION", "P-VEGA")}
     resource = _view(worker, "/resources/R-NA-1", _planned)
 

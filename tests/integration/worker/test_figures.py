@@ -34,7 +34,7 @@ TOPICS = (PSA_PROJECTS, PSA_TIME_ENTRIES, PSA_RESOURCE_ASSIGNMENTS, TIME_BY_RESO
 async def _settled(kafka_io: KafkaIO, worker: WorkerProcess) -> dict[str, ForecastDelta]:
     """Wait for the group to consume everything, then return the latest delta per key of P-FF."""
     names = [kafka_io.name(s) for s in TOPICS]
-    await wait_until_consumed(kafka_io.bootstrap, worker.env["PSFLOW_APP_ID"], names, partitions=6)
+    await wait_until_consumed(kafka_io.kafka, worker.env["PSFLOW_APP_ID"], names, partitions=6)
     deltas = [d for d in await kafka_io.read_to_end(FORECAST_DELTAS) if d.subject_id == "P-FF"]
     return {f"{d.period}:{d.metric}": d for d in deltas}
 
